@@ -1,0 +1,34 @@
+// One entry of the audit trail before it is chained: who did what to which
+// subject, with what outcome. Written for publishes, deliveries, acknowledgements,
+// rejections, failed authentications, queries and configuration reloads.
+#pragma once
+
+#include "core/types.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace liaison::core {
+
+struct audit_event {
+  time_point at{};
+  std::string actor;         // principal id, "tls:ADDRESS" before authentication, or "server"
+  std::string actor_member;  // member code of the actor, empty when none
+  std::string action;        // one of audit_action
+  std::string subject;       // alert id, consumer name, ... (may be empty)
+  std::string outcome;       // "ok" or an error code name such as "BAD_SIGNATURE"
+  std::string detail;        // a JSON object, stored byte for byte as written
+};
+
+namespace audit_action {
+inline constexpr std::string_view server_start = "server.start";
+inline constexpr std::string_view config_reload = "config.reload";
+inline constexpr std::string_view authenticate = "auth.connect";
+inline constexpr std::string_view publish = "alert.publish";
+inline constexpr std::string_view subscribe = "consumer.subscribe";
+inline constexpr std::string_view deliver = "consumer.deliver";
+inline constexpr std::string_view ack = "consumer.ack";
+inline constexpr std::string_view protocol_error = "protocol.error";
+}  // namespace audit_action
+
+}  // namespace liaison::core
