@@ -39,7 +39,10 @@ std::vector<std::string> registry::check(const registry_data& data) {
   for (const auto& p : data.principals) {
     if (p.id.empty()) problems.push_back("a principal has an empty certificate name");
     if (!principal_ids.insert(p.id).second) problems.push_back("principal '" + p.id + "' is listed twice");
-    if (!codes.contains(p.member))
+    bool needs_member = p.role == role::desk || p.role == role::partner;
+    if (p.member.empty() && needs_member)
+      problems.push_back("principal '" + p.id + "' is a desk or partner system and must name its member");
+    else if (!p.member.empty() && !codes.contains(p.member))
       problems.push_back("principal '" + p.id + "' names unknown member '" + p.member + "'");
   }
   std::set<std::string, std::less<>> key_ids;

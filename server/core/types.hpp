@@ -109,7 +109,7 @@ using stored_alert_ptr = std::shared_ptr<const stored_alert>;
 // An authenticated party: the subject of a registered client certificate.
 struct principal {
   std::string id;      // certificate common name, e.g. "AT.desk"
-  std::string member;  // member code the principal acts for
+  std::string member;  // member code it acts for; empty for auditors and admins of the task force
   core::role role = role::desk;
   core::tlp clearance = tlp::red;  // most sensitive level it may receive
 };

@@ -1,0 +1,18 @@
+// The subcommands of the `liaison` CLI. Each adds itself to the application;
+// its callback runs the command and sets the process exit code.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace liaison::cli {
+
+// `liaison pki init`: a development PKI, signing keys and a server configuration.
+void add_pki_command(CLI::App& app, int& exit_code);
+// `liaison publish`: sign and publish one alert.
+void add_publish_command(CLI::App& app, int& exit_code);
+// `liaison subscribe`: a durable consumer that prints and acknowledges alerts.
+void add_subscribe_command(CLI::App& app, int& exit_code);
+
+}  // namespace liaison::cli

@@ -1,0 +1,110 @@
+// The server's configuration, parsed once from TOML into immutable sections.
+// Each module receives only its own section. Durations in the files are
+// strings with a unit ("250ms", "30s", "5m", "2h", "7d"); sizes are integers
+// in bytes; secrets and key material are file paths, never inline values.
+#pragma once
+
+#include "core/alert_rules.hpp"
+#include "core/registry.hpp"
+#include "core/types.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace liaison::config {
+
+using core::duration;
+using namespace std::chrono_literals;
+
+// [native]: length-prefixed protobuf frames over mutual TLS 1.3.
+struct native_section {
+  std::string listen = "0.0.0.0:7443";        // HOST:PORT; port 0 picks a free port
+  std::uint32_t max_frame_bytes = 1 << 20;     // larger frames get TOO_LARGE and a close
+  duration handshake_timeout = 10s;            // TLS handshake and Hello
+  duration idle_timeout = 120s;                // no frame from the client for this long: close
+  duration write_timeout = 30s;                // one write to the socket
+  std::size_t max_connections = 4096;          // all principals together
+  std::size_t max_connections_per_principal = 16;
+  std::size_t max_in_flight_publishes = 256;   // per connection; reading pauses beyond it
+  std::size_t outbox_max_bytes = 8 << 20;      // per connection; a consumer beyond it reads from the database
+};
+
+// [https]: HTTPS API and WebSocket stream (Beast), same identity rules.
+struct https_section {
+  std::string listen = "0.0.0.0:8443";
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1 << 20;
+  duration request_timeout = 30s;
+};
+
+// [tls]: files of the task force PKI.
+struct tls_section {
+  std::string ca_file;    // CA that issues client and server certificates
+  std::string cert_file;  // the server's certificate chain
+  std::string key_file;   // the server's private key
+  std::string crl_file;   // optional certificate revocation list (PEM)
+};
+
+// [database]
+struct database_section {
+  std::string url;                         // libpq URI, e.g. postgresql://liaison@127.0.0.1:5432/liaison
+  std::size_t batch_max = 512;             // publishes per group-commit transaction
+  std::size_t queue_max = 20000;           // queued requests before RESOURCE_EXHAUSTED
+  std::size_t reader_threads = 2;          // connections serving backlog reads
+  std::size_t backlog_page = 256;          // alerts per backlog read
+  duration reconnect_min = 100ms;          // back-off after a lost connection...
+  duration reconnect_max = 5s;             // ...doubling up to this
+  bool apply_migrations = true;            // at start-up
+};
+
+// [registry]: who takes part.
+struct registry_section {
+  std::string members_file;  // members.toml: members, groups, principals, keys
+  std::string keys_dir;      // directory of the public key files named in members.toml
+};
+
+// [log]
+struct log_section {
+  std::string level = "info";  // trace, debug, info, warn, error
+  std::string format = "text"; // text or json
+};
+
+struct server_config {
+  std::string node_id = "node-1";  // names this process in logs and audit rows
+  native_section native;
+  https_section https;
+  tls_section tls;
+  database_section database;
+  registry_section registry;
+  core::alert_limits alerts;  // [alerts]
+  log_section log;
+};
+
+// A configuration that cannot be used. what() lists every problem, one per
+// line, each naming the file and the key and saying what was expected.
+class config_error : public std::runtime_error {
+ public:
+  config_error(const std::string& file, std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// Parses and validates liaison.toml. Relative paths in the file are resolved
+// against the file's directory. Throws config_error.
+server_config load_server_config(const std::string& path);
+
+// Parses members.toml and loads the public key files it names from
+// `section.keys_dir`; checks the result with core::registry::check.
+// Throws config_error listing every problem.
+core::registry_data load_registry(const registry_section& section);
+
+// Parses "250ms", "30s", "5m", "2h", "7d"; nullopt otherwise.
+std::optional<duration> parse_duration(std::string_view text);
+
+}  // namespace liaison::config

@@ -1,0 +1,69 @@
+// What the store takes and gives: domain types only. libpqxx never appears in
+// a store header; its exceptions stop at the store's boundary.
+#pragma once
+
+#include "core/audit_event.hpp"
+#include "core/error.hpp"
+#include "core/types.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace liaison::store {
+
+// A verified, authorised alert ready to be committed.
+struct publish_request {
+  // Who publishes (for the audit row).
+  std::string actor;         // principal id
+  std::string actor_member;  // its member code
+  // The idempotency key is (origin, alert_id).
+  std::string alert_id;
+  std::string origin;
+  core::recipient_set recipients;
+  core::envelope signed_bytes;  // stored verbatim
+  // Searchable summary, copied from the verified payload.
+  core::alert_kind kind = core::alert_kind::information;
+  core::category cat = core::category::other;
+  core::priority prio = core::priority::routine;
+  core::tlp disclosure = core::tlp::red;
+  core::restriction usage = core::restriction::h0;
+  std::string subject;
+  core::time_point created_at{};
+  std::optional<core::time_point> expires_at;
+  std::string in_reply_to;
+  std::string case_reference;
+};
+
+struct publish_outcome {
+  std::uint64_t seq = 0;
+  core::time_point received_at{};
+  bool duplicate = false;  // the same (origin, id, bytes) was committed before
+};
+
+using publish_handler = std::function<void(core::result<publish_outcome>)>;
+
+// A durable consumer is named per principal.
+struct consumer_key {
+  std::string principal;
+  std::string name;
+  friend bool operator==(const consumer_key&, const consumer_key&) = default;
+};
+
+struct consumer_state {
+  std::uint64_t cursor = 0;    // last acknowledged seq
+  std::uint64_t log_head = 0;  // highest committed seq when the state was read
+};
+
+// Alerts for one member after a seq, in seq order. Every seq up to and
+// including `scanned_to` has been considered: an alert for the member with
+// seq <= scanned_to that is not in `alerts` (and is > the requested after_seq)
+// does not exist.
+struct backlog_page {
+  std::vector<core::stored_alert_ptr> alerts;
+  std::uint64_t scanned_to = 0;
+};
+
+}  // namespace liaison::store

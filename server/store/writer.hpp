@@ -1,0 +1,75 @@
+// The database writer: one thread, one connection, group commit. It drains
+// its queue and writes each batch (alerts, recipients, audit rows, cursor
+// updates) in ONE transaction that assigns gapless seqs and extends the audit
+// hash chain under row locks, commits with synchronous_commit on, and only
+// then completes the waiting callers. Asio threads never block on it.
+#pragma once
+
+#include "config/server_config.hpp"
+#include "store/records.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace liaison::store {
+
+struct writer_stats {
+  std::uint64_t batches = 0;
+  std::uint64_t alerts_committed = 0;
+  std::uint64_t audit_rows = 0;
+  std::uint64_t audit_dropped = 0;  // audit events refused because the queue was full
+  std::uint64_t failed_batches = 0;
+};
+
+class writer {
+ public:
+  using clock_fn = std::function<core::time_point()>;
+  // Called on the writer thread after each commit with the alerts it created,
+  // in seq order (never duplicates of earlier commits).
+  using commit_listener = std::function<void(const std::vector<core::stored_alert_ptr>&)>;
+
+  writer(config::database_section options, clock_fn now, commit_listener on_commit);
+  ~writer();  // stop()
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+
+  // Starts the thread, which connects (and reconnects with back-off).
+  void start();
+  // Completes everything still queued with UNAVAILABLE, then joins the thread.
+  void stop();
+
+  // Queues a publish. `done` runs once, on the writer thread:
+  //  - after the commit: {seq, received_at, duplicate=false}, or the original
+  //    {seq, received_at, duplicate=true} when (origin, id) was committed before
+  //    with the same payload, signature and key id;
+  //  - DUPLICATE_CONFLICT when (origin, id) exists with different bytes;
+  //  - UNAVAILABLE when the database is unreachable or the commit's outcome is
+  //    unknown (nothing is acknowledged that might not be committed);
+  //  - RESOURCE_EXHAUSTED at once when the queue is full.
+  // Each outcome writes an audit row ("alert.publish") in the same transaction
+  // as the alert, except RESOURCE_EXHAUSTED and UNAVAILABLE.
+  // Thread-safe; never blocks.
+  void publish(publish_request request, publish_handler done);
+
+  // Queues an audit row for the next batch. Returns false (and counts it) when
+  // the queue is full. Thread-safe; never blocks.
+  bool audit(core::audit_event event);
+
+  // Advances a consumer's cursor to max(cursor, up_to_seq) together with the
+  // event's audit row; `done` runs on the writer thread after the commit, with
+  // UNAVAILABLE when the database is unreachable. Thread-safe; never blocks.
+  void ack(consumer_key consumer, std::uint64_t up_to_seq, core::audit_event event,
+           std::function<void(core::result<void>)> done);
+
+  // True while the writer holds a working connection.
+  bool connected() const { return connected_.load(); }
+  writer_stats stats() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  std::atomic<bool> connected_{false};
+};
+
+}  // namespace liaison::store
