@@ -1,8 +1,201 @@
-// Placeholder until the native client lands (owned by the core-exchange work).
+// `liaison subscribe`: a durable consumer on the native protocol. Prints one
+// JSON line per delivered alert (after checking its signature locally),
+// acknowledges it once printed, and resumes from its cursor after a lost
+// connection.
+#include "client/native_client.hpp"
 #include "commands.hpp"
+#include "core/names.hpp"
+#include "crypto/alert_signature.hpp"
+#include "crypto/ed25519.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
 
 namespace liaison::cli {
-void add_subscribe_command(CLI::App&, int&) {}
+namespace {
+
+namespace v1 = liaison::v1;
+using ms = std::chrono::milliseconds;
+
+struct subscribe_options {
+  std::string id_dir;
+  std::string server = "127.0.0.1:7443";
+  std::string consumer;
+  std::uint64_t from_seq = 0;
+  bool only_new = false;
+  std::uint64_t count = 0;
+  std::string keys_dir;
+  bool no_ack = false;
+  bool reconnect = true;
+  int ping_seconds = 30;
+  int timeout_ms = 10000;
+};
+
+std::string iso8601(std::int64_t seconds, std::int32_t nanos) {
+  std::time_t secs = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06dZ", nanos / 1000);
+  return std::string(buf) + frac;
+}
+
+template <class Enum, class Wire>
+std::string name_of(Wire value) {
+  if (static_cast<int>(value) == 0) return "";
+  return std::string(core::to_string(static_cast<Enum>(value)));
+}
+
+// Public keys found in the identity's keys directory, by key id
+// (<key id>.pub.pem, as `liaison pki init` writes them).
+class key_ring {
+ public:
+  explicit key_ring(std::string dir) : dir_(std::move(dir)) {}
+  const std::string* find(const std::string& key_id) {
+    if (auto it = keys_.find(key_id); it != keys_.end()) return it->second.empty() ? nullptr : &it->second;
+    std::string raw;
+    auto path = std::filesystem::path(dir_) / (key_id + ".pub.pem");
+    if (key_id.find('/') == std::string::npos && std::filesystem::exists(path)) {
+      try {
+        raw = crypto::load_public_key_pem_file(path.string());
+      } catch (const std::exception&) {
+      }
+    }
+    auto& slot = keys_[key_id] = raw;
+    return slot.empty() ? nullptr : &slot;
+  }
+
+ private:
+  std::string dir_;
+  std::map<std::string, std::string> keys_;
+};
+
+nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
+  nlohmann::json line{{"seq", d.seq()}, {"consumer", d.consumer()}};
+  v1::Alert a;
+  if (!a.ParseFromString(d.envelope().payload())) {
+    line["error"] = "payload is not an Alert";
+    return line;
+  }
+  const auto* key = keys.find(d.envelope().key_id());
+  line["id"] = a.id();
+  line["origin"] = a.origin();
+  line["recipients"] = std::vector<std::string>(d.recipients().begin(), d.recipients().end());
+  line["kind"] = name_of<core::alert_kind>(a.kind());
+  line["category"] = name_of<core::category>(a.category());
+  line["priority"] = name_of<core::priority>(a.priority());
+  line["tlp"] = name_of<core::tlp>(a.tlp());
+  line["restriction"] = name_of<core::restriction>(a.restriction());
+  if (!a.restriction_text().empty()) line["restriction_text"] = a.restriction_text();
+  line["evaluation"] = name_of<core::source_reliability>(a.evaluation().source()) +
+                       name_of<core::information_reliability>(a.evaluation().information());
+  line["subject"] = a.subject();
+  line["body"] = a.body();
+  line["language"] = a.language();
+  nlohmann::json entities = nlohmann::json::array();
+  for (const auto& e : a.entities())
+    entities.push_back({{"type", name_of<core::entity_type>(e.type())}, {"value", e.value()}});
+  line["entities"] = entities;
+  line["created_at"] = iso8601(a.created_at().seconds(), a.created_at().nanos());
+  line["received_at"] = iso8601(d.received_at().seconds(), d.received_at().nanos());
+  if (!a.in_reply_to().empty()) line["in_reply_to"] = a.in_reply_to();
+  if (!a.case_reference().empty()) line["case_reference"] = a.case_reference();
+  line["key_id"] = d.envelope().key_id();
+  line["signature_verified"] =
+      key != nullptr && crypto::verify_alert(*key, d.envelope().payload(), d.envelope().signature());
+  return line;
+}
+
+// One connection's worth of consuming. Returns true when --count was reached.
+bool consume(const subscribe_options& o, const pki::identity& id, key_ring& keys, std::uint64_t& printed,
+             bool first) {
+  client::native_client conn(id, {o.server, ms(o.timeout_ms), "liaison-cli/subscribe"});
+  v1::Subscribe sub;
+  sub.set_consumer(o.consumer);
+  // Only the first connection honours --from-seq/--only-new; a reconnect
+  // resumes from the stored cursor, which our acknowledgements advanced.
+  if (first && o.from_seq > 0) sub.set_from_seq(o.from_seq);
+  else if (first && o.only_new) sub.mutable_only_new();
+  else sub.mutable_stored_cursor();
+  auto answer = conn.subscribe(sub, ms(o.timeout_ms));
+  if (answer.has_error())
+    throw std::invalid_argument(v1::ErrorCode_Name(answer.error().code()) + ": " + answer.error().message());
+  std::cerr << "liaison subscribe: consumer '" << o.consumer << "' of " << id.principal << " resumes after seq "
+            << answer.subscribed().resume_after() << "\n";
+  auto last_traffic = std::chrono::steady_clock::now();
+  for (;;) {
+    if (o.count > 0 && printed >= o.count) return true;
+    auto frame = conn.receive(ms(1000));
+    if (!frame) {
+      if (std::chrono::steady_clock::now() - last_traffic > std::chrono::seconds(o.ping_seconds)) {
+        v1::Frame ping;
+        ping.mutable_ping()->set_nonce(1);
+        conn.send(ping);
+        last_traffic = std::chrono::steady_clock::now();
+      }
+      continue;
+    }
+    last_traffic = std::chrono::steady_clock::now();
+    if (frame->has_error())
+      throw std::runtime_error(v1::ErrorCode_Name(frame->error().code()) + ": " + frame->error().message());
+    if (!frame->has_deliver()) continue;
+    std::cout << describe(frame->deliver(), keys).dump() << std::endl;
+    ++printed;
+    if (!o.no_ack) conn.ack(o.consumer, frame->deliver().seq());
+  }
+}
+
+int run_subscribe(const subscribe_options& o) {
+  auto id = pki::load_identity(o.id_dir);
+  key_ring keys(o.keys_dir.empty() ? id.keys_dir : o.keys_dir);
+  std::uint64_t printed = 0;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      if (consume(o, id, keys, printed, attempt == 0)) return 0;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "liaison subscribe: refused: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      if (!o.reconnect) {
+        std::cerr << "liaison subscribe: " << e.what() << "\n";
+        return 3;
+      }
+      std::cerr << "liaison subscribe: " << e.what() << "; reconnecting\n";
+    }
+    std::this_thread::sleep_for(ms(500 << std::min(attempt, 4)));
+  }
+}
+
+}  // namespace
+
+void add_subscribe_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<subscribe_options>();
+  auto* cmd = app.add_subcommand("subscribe", "receive alerts for your member as JSON lines, acknowledging them");
+  cmd->add_option("--id", o->id_dir, "identity folder, e.g. .liaison/pki/HU/desk")->required();
+  cmd->add_option("--server", o->server, "HOST:PORT of the native listener")->capture_default_str();
+  cmd->add_option("--consumer", o->consumer, "durable consumer name (1-64 of A-Z a-z 0-9 . _ -)")->required();
+  auto* from = cmd->add_option("--from-seq", o->from_seq, "replay from this seq instead of the stored cursor");
+  cmd->add_flag("--only-new", o->only_new, "skip the backlog")->excludes(from);
+  cmd->add_option("--count", o->count, "exit after this many alerts (0: never)");
+  cmd->add_option("--keys", o->keys_dir, "folder of the members' public keys (default: the identity's)");
+  cmd->add_flag("--no-ack", o->no_ack, "do not acknowledge (the alerts are delivered again next time)");
+  cmd->add_flag("!--no-reconnect", o->reconnect, "exit instead of reconnecting after a lost connection");
+  cmd->add_option("--timeout-ms", o->timeout_ms, "connect and request timeout")->capture_default_str();
+  cmd->callback([o, &exit_code] {
+    try {
+      exit_code = run_subscribe(*o);
+    } catch (const std::exception& e) {
+      std::cerr << "liaison subscribe: " << e.what() << "\n";
+      exit_code = 1;
+    }
+  });
+}
+
 }  // namespace liaison::cli

@@ -1,0 +1,53 @@
+// Live fan-out of newly committed alerts to the consumers attached for each
+// member, and exclusive ownership of durable consumer names. Holds only weak
+// handles: consumers are owned by their connections.
+#pragma once
+
+#include "core/types.hpp"
+#include "store/records.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace liaison::broker {
+
+class consumer;
+
+class hub {
+ public:
+  explicit hub(std::uint64_t last_seq) : last_seq_(last_seq) {}
+
+  // Attaches `c` for live delivery of alerts addressed to `member`, but only
+  // if nothing after `position` has been fanned out yet; otherwise returns
+  // false and the consumer reads further from the database first. This check
+  // and the attach are atomic with fan_out, so no alert falls between the
+  // backlog and the live stream.
+  bool attach(const std::shared_ptr<consumer>& c, const std::string& member, std::uint64_t position);
+  void detach(const consumer* c, const std::string& member);
+
+  // Consecutive committed alerts, in seq order (from the log follower, one
+  // call at a time). Calls consumer::on_live outside the hub's lock.
+  void fan_out(const std::vector<core::stored_alert_ptr>& alerts);
+
+  std::uint64_t last_seq() const;
+
+  // Makes `c` the active consumer for `key` and returns the one it replaces,
+  // if still alive (a reconnecting client takes over from its stale connection).
+  std::shared_ptr<consumer> claim(const store::consumer_key& key, const std::shared_ptr<consumer>& c);
+  // Forgets `c` as the active consumer for `key` (if it still is).
+  void release(const store::consumer_key& key, const consumer* c);
+
+  std::size_t attached_count() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::uint64_t last_seq_;
+  std::map<std::string, std::vector<std::weak_ptr<consumer>>, std::less<>> by_member_;
+  std::map<std::pair<std::string, std::string>, std::weak_ptr<consumer>> active_;
+};
+
+}  // namespace liaison::broker

@@ -1,0 +1,44 @@
+// liaisond: the Liaison exchange server.
+#include "app/server.hpp"
+#include "config/server_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"liaisond: the Liaison intelligence exchange server"};
+  std::string config_file;
+  std::string db_url;
+  std::string native_listen;
+  std::string https_listen;
+  liaison::app::run_options options;
+  app.add_option("--config", config_file, "server configuration (liaison.toml)")->required()->check(CLI::ExistingFile);
+  app.add_option("--db", db_url, "PostgreSQL URL; overrides [database] url");
+  app.add_option("--native-listen", native_listen, "HOST:PORT; overrides [native] listen");
+  app.add_option("--https-listen", https_listen, "HOST:PORT; overrides [https] listen");
+  app.add_option("--port-file", options.port_file, "write the bound addresses as JSON to this file");
+  auto* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
+  migrate->fallthrough();  // `liaisond migrate --config FILE` reads the parent's options
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    auto config = liaison::config::load_server_config(config_file);
+    if (!db_url.empty()) config.database.url = db_url;
+    if (!native_listen.empty()) config.native.listen = native_listen;
+    if (!https_listen.empty()) config.https.listen = https_listen;
+    liaison::app::setup_logging(config.log);
+    if (*migrate) {
+      liaison::app::migrate(config, std::chrono::seconds(10));
+      return 0;
+    }
+    return liaison::app::run_server(config, options);
+  } catch (const liaison::config::config_error& e) {
+    std::cerr << "liaisond: invalid configuration:\n" << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("liaisond: {}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,94 @@
+#include "net/outbox.hpp"
+
+namespace liaison::net {
+
+outbox::outbox(std::size_t max_delivery_bytes, protocol::wire_format format, std::function<void()> wake)
+    : max_delivery_bytes_(max_delivery_bytes), format_(format), wake_(std::move(wake)) {}
+
+void outbox::push_locked(outgoing item, std::unique_lock<std::mutex>& lock) {
+  bytes_ += item.bytes.size();
+  queue_.push_back(std::move(item));
+  if (writer_waiting_) {
+    writer_waiting_ = false;
+    lock.unlock();
+    wake_();
+  }
+}
+
+void outbox::push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply, bool close_after) {
+  outgoing item{protocol::encode_reply(correlation_id, reply, format_), {}, 0, close_after};
+  std::unique_lock lock(mutex_);
+  if (closed_) return;
+  push_locked(std::move(item), lock);
+}
+
+bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& alert) {
+  {
+    // Cheap early refusal before encoding.
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    if (bytes_ > 0 && bytes_ >= max_delivery_bytes_) return false;
+  }
+  outgoing item{protocol::encode_deliver(*alert, consumer, format_), consumer, alert->seq, false};
+  std::unique_lock lock(mutex_);
+  if (closed_) return false;
+  if (bytes_ > 0 && bytes_ + item.bytes.size() > max_delivery_bytes_) return false;
+  push_locked(std::move(item), lock);
+  return true;
+}
+
+bool outbox::wants_more() const {
+  std::lock_guard lock(mutex_);
+  return !closed_ && bytes_ < max_delivery_bytes_ / 2;
+}
+
+void outbox::consumer_failed(const std::string& consumer, const core::error& why) {
+  std::unique_lock lock(mutex_);
+  if (closed_) return;
+  failed_.push_back(consumer);
+  outgoing item{protocol::encode_reply(0, why, format_), {}, 0, false};
+  push_locked(std::move(item), lock);
+}
+
+std::vector<outgoing> outbox::take(std::size_t max_bytes) {
+  std::lock_guard lock(mutex_);
+  std::vector<outgoing> out;
+  std::size_t taken = 0;
+  while (!queue_.empty() && (out.empty() || taken + queue_.front().bytes.size() <= max_bytes)) {
+    taken += queue_.front().bytes.size();
+    bool last = queue_.front().close_after;
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    if (last) break;
+  }
+  bytes_ -= taken;
+  writer_waiting_ = out.empty() && !closed_;
+  return out;
+}
+
+void outbox::close() {
+  std::unique_lock lock(mutex_);
+  closed_ = true;
+  if (writer_waiting_) {
+    writer_waiting_ = false;
+    lock.unlock();
+    wake_();
+  }
+}
+
+bool outbox::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+std::size_t outbox::queued_bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+std::vector<std::string> outbox::take_failed_consumers() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(failed_, {});
+}
+
+}  // namespace liaison::net

@@ -1,0 +1,60 @@
+#include "net/tls.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <stdexcept>
+
+namespace liaison::net {
+
+namespace ssl = boost::asio::ssl;
+
+std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION);
+  // No tickets and no cache: every connection presents and verifies its
+  // certificate in full.
+  SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(native, 0);
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+  auto load = [&](auto&& fn, const std::string& path, const char* what) {
+    boost::system::error_code ec;
+    fn(ec);
+    if (ec) throw std::runtime_error("cannot load the " + std::string(what) + " " + path + ": " + ec.message());
+  };
+  load([&](auto& ec) { ctx->use_certificate_chain_file(tls.cert_file, ec); }, tls.cert_file,
+       "server certificate chain");
+  load([&](auto& ec) { ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec); }, tls.key_file,
+       "server private key");
+  load([&](auto& ec) { ctx->load_verify_file(tls.ca_file, ec); }, tls.ca_file, "CA certificate");
+  ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  // Tell clients which CA we accept, so that they pick the right certificate.
+  if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.ca_file.c_str()))
+    SSL_CTX_set_client_CA_list(native, names);
+  return ctx;
+}
+
+std::string peer_common_name(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  X509_NAME* subject = X509_get_subject_name(cert);
+  int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) return {};
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+  unsigned char* utf8 = nullptr;
+  int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) return {};
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+std::string peer_verify_error(SSL* ssl) {
+  long result = SSL_get_verify_result(ssl);
+  if (result == X509_V_OK) return {};
+  return X509_verify_cert_error_string(result);
+}
+
+}  // namespace liaison::net

@@ -1,0 +1,272 @@
+#include "protocol/codec.hpp"
+
+#include "liaison/v1/alert.pb.h"
+#include "liaison/v1/frame.pb.h"
+#include "core/names.hpp"
+#include "protocol/frame_reader.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <limits>
+
+namespace liaison::protocol {
+namespace {
+
+namespace pb = google::protobuf;
+namespace v1 = liaison::v1;
+
+// Our messages nest at most four levels; anything deeper is hostile.
+constexpr int max_nesting = 16;
+
+// Earliest and latest instants protobuf's Timestamp allows (years 1 to 9999).
+constexpr std::int64_t min_timestamp_seconds = -62135596800;
+constexpr std::int64_t max_timestamp_seconds = 253402300799;
+
+core::error invalid(std::string message) { return core::make_error(core::errc::invalid_argument, std::move(message)); }
+
+// Unknown fields are refused: a field this server does not understand could
+// carry a handling instruction it would then fail to enforce.
+bool has_unknown_fields(const pb::Message& m) {
+  const auto* reflection = m.GetReflection();
+  if (!reflection->GetUnknownFields(m).empty()) return true;
+  std::vector<const pb::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(m, f); ++i)
+        if (has_unknown_fields(reflection->GetRepeatedMessage(m, f, i))) return true;
+    } else if (has_unknown_fields(reflection->GetMessage(m, f))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool parse_binary(std::string_view bytes, pb::Message& out) {
+  pb::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
+  pb::io::CodedInputStream coded(&input);
+  coded.SetRecursionLimit(max_nesting);
+  return out.ParseFromCodedStream(&coded) && coded.ConsumedEntireMessage();
+}
+
+core::result<void> parse(std::string_view bytes, wire_format format, pb::Message& out, std::string_view what) {
+  if (format == wire_format::json) {
+    pb::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    auto status = pb::util::JsonStringToMessage(pb::StringPiece(bytes.data(), bytes.size()), &out, options);
+    if (!status.ok())
+      return invalid("not a valid JSON " + std::string(what) + ": " + std::string(status.message().substr(0, 200)));
+    return {};
+  }
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) || !parse_binary(bytes, out))
+    return invalid("not a valid protobuf " + std::string(what));
+  if (has_unknown_fields(out)) return invalid(std::string(what) + " has fields this server does not know");
+  return {};
+}
+
+core::time_point from_wire(const pb::Timestamp& t) {
+  return core::time_point{std::chrono::microseconds(t.seconds() * 1'000'000 + t.nanos() / 1000)};
+}
+
+bool valid_timestamp(const pb::Timestamp& t) {
+  return t.seconds() >= min_timestamp_seconds && t.seconds() <= max_timestamp_seconds && t.nanos() >= 0 &&
+         t.nanos() <= 999'999'999;
+}
+
+void to_wire(core::time_point tp, pb::Timestamp* out) {
+  auto us = tp.time_since_epoch().count();
+  auto seconds = us / 1'000'000;
+  auto rest = us % 1'000'000;
+  if (rest < 0) {
+    rest += 1'000'000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<std::int32_t>(rest * 1000));
+}
+
+// Wire enum value -> domain enum: 0 is "unspecified" (nullopt); values beyond
+// the known range are an error.
+template <class Enum>
+core::result<std::optional<Enum>> enum_from_wire(int value, int max, std::string_view field) {
+  if (value == 0) return std::optional<Enum>{};
+  if (value < 0 || value > max) return invalid("unknown " + std::string(field) + " value " + std::to_string(value));
+  return std::optional<Enum>{static_cast<Enum>(value)};
+}
+
+std::string serialize(const v1::Frame& frame, wire_format format) {
+  if (format == wire_format::json) {
+    std::string out;
+    pb::util::JsonPrintOptions options;
+    options.always_print_primitive_fields = false;
+    (void)pb::util::MessageToJsonString(frame, &out, options);
+    return out;
+  }
+  auto size = frame.ByteSizeLong();
+  std::string out;
+  std::size_t offset = 0;
+  if (format == wire_format::native) {
+    out.reserve(frame_header_bytes + size);
+    put_frame_header(out, static_cast<std::uint32_t>(size));
+    offset = frame_header_bytes;
+  }
+  out.resize(offset + size);
+  frame.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(out.data() + offset));
+  return out;
+}
+
+struct reply_writer {
+  v1::Frame& frame;
+  void operator()(const welcome& w) const {
+    auto* out = frame.mutable_welcome();
+    out->set_principal(w.who.id);
+    out->set_member(w.who.member);
+    out->set_role(std::string(core::to_string(w.who.role)));
+    out->set_server(w.server);
+    out->set_max_frame_bytes(w.max_frame_bytes);
+    out->set_max_in_flight_publishes(w.max_in_flight_publishes);
+  }
+  void operator()(const publish_result& r) const {
+    auto* out = frame.mutable_publish_result();
+    out->set_alert_id(r.alert_id);
+    out->set_seq(r.seq);
+    to_wire(r.received_at, out->mutable_received_at());
+    out->set_duplicate(r.duplicate);
+  }
+  void operator()(const subscribed& s) const {
+    auto* out = frame.mutable_subscribed();
+    out->set_consumer(s.consumer);
+    out->set_cursor(s.cursor);
+    out->set_resume_after(s.resume_after);
+  }
+  void operator()(const pong& p) const { frame.mutable_pong()->set_nonce(p.nonce); }
+  void operator()(const core::error& e) const {
+    auto* out = frame.mutable_error();
+    out->set_code(static_cast<v1::ErrorCode>(e.code));
+    out->set_message(e.message);
+  }
+};
+
+}  // namespace
+
+core::result<request> decode_request(std::string_view bytes, wire_format format) {
+  v1::Frame frame;
+  if (auto parsed = parse(bytes, format, frame, "Frame"); !parsed) return parsed.error();
+  request out;
+  out.correlation_id = frame.correlation_id();
+  switch (frame.body_case()) {
+    case v1::Frame::kHello:
+      out.body = hello{frame.hello().client(), frame.hello().protocol_version()};
+      break;
+    case v1::Frame::kPublish: {
+      const auto& e = frame.publish().envelope();
+      out.body = publish{core::envelope{e.payload(), e.signature(), e.key_id()}};
+      break;
+    }
+    case v1::Frame::kSubscribe: {
+      const auto& s = frame.subscribe();
+      subscribe sub;
+      sub.consumer = s.consumer();
+      if (s.start_case() == v1::Subscribe::kFromSeq) {
+        sub.start = start_from::seq;
+        sub.from_seq = s.from_seq();
+      } else if (s.start_case() == v1::Subscribe::kOnlyNew) {
+        sub.start = start_from::only_new;
+      }
+      out.body = std::move(sub);
+      break;
+    }
+    case v1::Frame::kAck:
+      out.body = ack{frame.ack().consumer(), frame.ack().up_to_seq()};
+      break;
+    case v1::Frame::kPing:
+      out.body = ping{frame.ping().nonce()};
+      break;
+    case v1::Frame::BODY_NOT_SET:
+      return invalid("the Frame has no body");
+    default:
+      return invalid("a client may not send a " + std::string(frame.GetDescriptor()
+                                                                   ->FindFieldByNumber(frame.body_case())
+                                                                   ->name()) +
+                     " frame");
+  }
+  return out;
+}
+
+std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply, wire_format format) {
+  v1::Frame frame;
+  frame.set_correlation_id(correlation_id);
+  std::visit(reply_writer{frame}, reply);
+  return serialize(frame, format);
+}
+
+std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer, wire_format format) {
+  v1::Frame frame;
+  auto* d = frame.mutable_deliver();
+  d->set_consumer(std::string(consumer));
+  d->set_seq(alert.seq);
+  auto* e = d->mutable_envelope();
+  e->set_payload(alert.signed_bytes.payload);
+  e->set_signature(alert.signed_bytes.signature);
+  e->set_key_id(alert.signed_bytes.key_id);
+  to_wire(alert.received_at, d->mutable_received_at());
+  for (const auto& m : alert.recipients.members) d->add_recipients(m);
+  return serialize(frame, format);
+}
+
+core::result<core::alert> decode_alert(std::string_view payload) {
+  v1::Alert a;
+  if (auto parsed = parse(payload, wire_format::binary, a, "Alert"); !parsed) return parsed.error();
+  core::alert out;
+  out.id = a.id();
+  out.origin = a.origin();
+  out.recipients.assign(a.recipients().begin(), a.recipients().end());
+  auto kind = enum_from_wire<core::alert_kind>(a.kind(), 6, "kind");
+  auto cat = enum_from_wire<core::category>(a.category(), 8, "category");
+  auto prio = enum_from_wire<core::priority>(a.priority(), 3, "priority");
+  auto tlp = enum_from_wire<core::tlp>(a.tlp(), 5, "tlp");
+  auto usage = enum_from_wire<core::restriction>(a.restriction(), 4, "restriction");
+  auto source = enum_from_wire<core::source_reliability>(a.evaluation().source(), 4, "evaluation.source");
+  auto info = enum_from_wire<core::information_reliability>(a.evaluation().information(), 4,
+                                                            "evaluation.information");
+  if (!kind) return kind.error();
+  if (!cat) return cat.error();
+  if (!prio) return prio.error();
+  if (!tlp) return tlp.error();
+  if (!usage) return usage.error();
+  if (!source) return source.error();
+  if (!info) return info.error();
+  out.kind = *kind;
+  out.cat = *cat;
+  out.prio = *prio;
+  out.disclosure = *tlp;
+  out.usage = *usage;
+  out.source = *source;
+  out.information = *info;
+  out.restriction_text = a.restriction_text();
+  out.subject = a.subject();
+  out.body = a.body();
+  out.language = a.language();
+  for (const auto& e : a.entities()) {
+    auto type = enum_from_wire<core::entity_type>(e.type(), 9, "entity type");
+    if (!type) return type.error();
+    if (!*type) return invalid("an entity has no type");
+    out.entities.push_back({**type, e.value()});
+  }
+  if (a.has_created_at()) {
+    if (!valid_timestamp(a.created_at())) return invalid("created_at is out of range");
+    out.created_at = from_wire(a.created_at());
+  }
+  if (a.has_expires_at()) {
+    if (!valid_timestamp(a.expires_at())) return invalid("expires_at is out of range");
+    out.expires_at = from_wire(a.expires_at());
+  }
+  out.in_reply_to = a.in_reply_to();
+  out.case_reference = a.case_reference();
+  return out;
+}
+
+}  // namespace liaison::protocol

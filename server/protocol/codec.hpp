@@ -1,0 +1,34 @@
+// Encoding and decoding of Frames and Alerts between the wire (protobuf
+// binary, or protobuf's canonical JSON mapping for WebSocket text messages)
+// and the domain structs. The only place where server code meets protobuf.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/types.hpp"
+#include "protocol/messages.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace liaison::protocol {
+
+enum class wire_format {
+  native,  // 4-byte big-endian length + protobuf Frame (TCP stream)
+  binary,  // protobuf Frame, no length prefix (WebSocket binary message)
+  json,    // Frame in protobuf's JSON mapping (WebSocket text message)
+};
+
+// A client's Frame. INVALID_ARGUMENT when the bytes are not a Frame, carry a
+// server-only body (Welcome, Deliver, ...), have no body, or have unknown
+// fields. `bytes` excludes the native length prefix.
+core::result<request> decode_request(std::string_view bytes, wire_format format);
+
+// Encoded answers. For wire_format::native the result includes the prefix.
+std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply, wire_format format);
+std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer, wire_format format);
+
+// The alert inside a signed payload. INVALID_ARGUMENT when the bytes are not
+// an Alert, hold unknown fields, or an enum value outside the known range.
+core::result<core::alert> decode_alert(std::string_view payload);
+
+}  // namespace liaison::protocol
