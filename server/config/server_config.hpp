@@ -11,8 +11,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace liaison::config {
@@ -88,6 +90,8 @@ struct server_config {
 // line, each naming the file and the key and saying what was expected.
 class config_error : public std::runtime_error {
  public:
+  // Each of `problems` ("key.path: expected ..., got ...") is stored and
+  // reported prefixed with "FILE: ".
   config_error(const std::string& file, std::vector<std::string> problems);
   const std::vector<std::string>& problems() const { return problems_; }
 
@@ -106,5 +110,7 @@ core::registry_data load_registry(const registry_section& section);
 
 // Parses "250ms", "30s", "5m", "2h", "7d"; nullopt otherwise.
 std::optional<duration> parse_duration(std::string_view text);
+// The inverse: the largest unit that divides `d` exactly ("250ms", "2m", "7d").
+std::string format_duration(duration d);
 
 }  // namespace liaison::config

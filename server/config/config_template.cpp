@@ -1,0 +1,174 @@
+#include "config/config_template.hpp"
+
+#include "config/server_config.hpp"
+#include "config/toml_reader.hpp"
+
+#include <sstream>
+
+namespace liaison::config {
+
+std::string render_server_config(const config_template_values& v) {
+  // Values come from a default-constructed server_config so that the
+  // documented defaults cannot drift from the code.
+  const server_config d;
+  const auto q = [](const std::string& s) { return detail::toml_quote(s); };
+  const auto t = [](duration x) { return detail::toml_quote(format_duration(x)); };
+  std::ostringstream o;
+  o << v.header << R"(# liaison.toml: the configuration of one liaisond node.
+#
+# Every key is listed with its meaning and set to its built-in default (except
+# the paths, the database URL and where noted); delete a line to get the
+# default. An unknown section or key is an error, never ignored, so that a typo
+# cannot silently fall back to a default. Relative paths are resolved against
+# the directory of this file. Durations are strings with a unit: "250ms",
+# "30s", "5m", "2h", "7d". Sizes are integers in bytes.
+
+[server]
+# Names this process in logs and audit rows; give every node that shares one
+# PostgreSQL its own. 1 to 64 letters, digits, '.', '-' or '_'.
+node_id = )"
+    << q(v.node_id) << R"(
+
+[native]
+# Length-prefixed protobuf frames over mutual TLS 1.3 (duty desks, the CLI).
+# HOST:PORT to listen on, "[::]:7443" for IPv6; port 0 picks a free port.
+# Default )"
+    << q(d.native.listen) << R"(.
+listen = )"
+    << q(v.native_listen) << R"(
+# Largest accepted frame, 1 KiB to 64 MiB; a larger one gets TOO_LARGE and the
+# connection is closed.
+max_frame_bytes = )"
+    << d.native.max_frame_bytes << R"(
+# Time allowed for the TLS handshake and the Hello frame.
+handshake_timeout = )"
+    << t(d.native.handshake_timeout) << R"(
+# A connection that sends no frame for this long is closed.
+idle_timeout = )"
+    << t(d.native.idle_timeout) << R"(
+# Time allowed for one write to the socket; a peer that stops reading is dropped.
+write_timeout = )"
+    << t(d.native.write_timeout) << R"(
+# Open connections of all principals together; further ones are refused.
+max_connections = )"
+    << d.native.max_connections << R"(
+# Open connections of one principal (one client certificate).
+max_connections_per_principal = )"
+    << d.native.max_connections_per_principal << R"(
+# Publishes of one connection waiting for their commit; reading pauses beyond.
+max_in_flight_publishes = )"
+    << d.native.max_in_flight_publishes << R"(
+# Bytes queued for one connection, at least max_frame_bytes. A subscriber
+# beyond it leaves the live path and catches up from the database; nothing is
+# lost and no publisher waits for it.
+outbox_max_bytes = )"
+    << d.native.outbox_max_bytes << R"(
+
+[https]
+# HTTPS JSON API (auditors, /healthz, /metrics) and the WebSocket stream
+# (partner systems); the same client certificates and identity rules.
+# Default )"
+    << q(d.https.listen) << R"(.
+listen = )"
+    << q(v.https_listen) << R"(
+# Largest request header block, 1 KiB to 1 MiB.
+max_header_bytes = )"
+    << d.https.max_header_bytes << R"(
+# Largest request body or WebSocket message, 1 KiB to 64 MiB.
+max_body_bytes = )"
+    << d.https.max_body_bytes << R"(
+# Time allowed to receive one request and send its response.
+request_timeout = )"
+    << t(d.https.request_timeout) << R"(
+
+[tls]
+# Files of the task force PKI, in PEM. Required, except crl_file.
+# The CA that issues the client and server certificates; a client must present
+# a certificate from it whose common name is a principal in members.toml.
+ca_file = )"
+    << q(v.ca_file) << R"(
+# This server's certificate (chain).
+cert_file = )"
+    << q(v.cert_file) << R"(
+# This server's private key; readable by the server's user only.
+key_file = )"
+    << q(v.key_file) << R"(
+# Optional certificate revocation list of the same CA; a revoked client
+# certificate is refused. Default: none.
+# crl_file = "crl.pem"
+
+[database]
+# libpq connection URI. Required. Keep the password out of this file (use
+# ~/.pgpass or PGPASSFILE).
+url = )"
+    << q(v.database_url) << R"(
+# Publishes written in one group-commit transaction, 1 or more.
+batch_max = )"
+    << d.database.batch_max << R"(
+# Requests waiting for the database; beyond it new ones get RESOURCE_EXHAUSTED.
+queue_max = )"
+    << d.database.queue_max << R"(
+# Database connections serving backlog reads of subscribers that catch up.
+reader_threads = )"
+    << d.database.reader_threads << R"(
+# Alerts per backlog read.
+backlog_page = )"
+    << d.database.backlog_page << R"(
+# Back-off after a lost database connection: starts at reconnect_min and
+# doubles up to reconnect_max.
+reconnect_min = )"
+    << t(d.database.reconnect_min) << R"(
+reconnect_max = )"
+    << t(d.database.reconnect_max) << R"(
+# Apply pending migrations (migrations/NNNN_verb_noun.sql) at start-up.
+apply_migrations = )"
+    << (d.database.apply_migrations ? "true" : "false") << R"(
+
+[registry]
+# Who takes part; reloaded on SIGHUP. Both keys are required.
+# members.toml: members, groups, principals (certificate name to member, role
+# and clearance) and the members' signing keys.
+members_file = )"
+    << q(v.members_file) << R"(
+# Directory of the public key files (PEM) that members.toml names.
+keys_dir = )"
+    << q(v.keys_dir) << R"(
+
+[alerts]
+# Limits on one alert; a publish beyond them is refused (INVALID_ARGUMENT or
+# TOO_LARGE) before anything is stored.
+# Recipients as written (member codes and group names), before expansion.
+max_recipients = )"
+    << d.alerts.max_recipients << R"(
+# Structured entities (persons, plates, phones, IBANs, routes, ...).
+max_entities = )"
+    << d.alerts.max_entities << R"(
+max_subject_bytes = )"
+    << d.alerts.max_subject_bytes << R"(
+max_body_bytes = )"
+    << d.alerts.max_body_bytes << R"(
+max_entity_value_bytes = )"
+    << d.alerts.max_entity_value_bytes << R"(
+# Free text of usage restriction H3.
+max_restriction_text_bytes = )"
+    << d.alerts.max_restriction_text_bytes << R"(
+max_case_reference_bytes = )"
+    << d.alerts.max_case_reference_bytes << R"(
+# created_at may lie this far in the future (clock skew between desks)...
+max_clock_skew = )"
+    << t(d.alerts.max_clock_skew) << R"(
+# ...and be this old (a desk that was offline sends its queue on return).
+max_age = )"
+    << t(d.alerts.max_age) << R"(
+
+[log]
+# trace, debug, info, warn or error.
+level = )"
+    << q(d.log.level) << R"(
+# text (for people) or json (one object per line, for log collectors).
+format = )"
+    << q(d.log.format) << "\n";
+  return o.str();
+}
+
+}  // namespace liaison::config
