@@ -102,10 +102,12 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
 
   SSL_CTX_set_min_proto_version(s.tls.native_handle(), TLS1_3_VERSION);
   boost::system::error_code ec;
-  s.tls.use_certificate_chain_file(id.cert_file, ec);
-  if (ec) throw client_error("cannot load the client certificate " + id.cert_file + ": " + ec.message());
-  s.tls.use_private_key_file(id.key_file, asio::ssl::context::pem, ec);
-  if (ec) throw client_error("cannot load the client key " + id.key_file + ": " + ec.message());
+  if (options.present_certificate) {
+    s.tls.use_certificate_chain_file(id.cert_file, ec);
+    if (ec) throw client_error("cannot load the client certificate " + id.cert_file + ": " + ec.message());
+    s.tls.use_private_key_file(id.key_file, asio::ssl::context::pem, ec);
+    if (ec) throw client_error("cannot load the client key " + id.key_file + ": " + ec.message());
+  }
   s.tls.load_verify_file(id.ca_file, ec);
   if (ec) throw client_error("cannot load the CA certificate " + id.ca_file + ": " + ec.message());
   s.tls.set_verify_mode(asio::ssl::verify_peer);

@@ -27,7 +27,8 @@ struct connect_options {
   std::string server;  // HOST:PORT
   std::chrono::milliseconds timeout{10000};
   std::string client_name = "liaison-cli";
-  bool send_hello = true;  // tests turn it off to probe the server
+  bool send_hello = true;          // tests turn it off to probe the server
+  bool present_certificate = true;  // tests turn it off to probe the server
 };
 
 class native_client {

@@ -8,12 +8,12 @@
 namespace liaison::broker {
 
 consumer::consumer(consumer_identity who, std::uint64_t position, std::uint64_t cursor,
-                   std::shared_ptr<delivery_sink> sink, hub& live, store::reader& reader, std::size_t page_size,
+                   std::shared_ptr<delivery_sink> sink, hub& live, backlog_source& backlog, std::size_t page_size,
                    audit_fn audit, clock_fn now)
     : who_(std::move(who)),
       sink_(std::move(sink)),
       hub_(live),
-      reader_(reader),
+      backlog_(backlog),
       page_size_(page_size),
       audit_(std::move(audit)),
       now_(std::move(now)),
@@ -50,7 +50,7 @@ void consumer::fetch_locked() {
   }
   fetching_ = true;
   std::weak_ptr<consumer> weak = weak_from_this();
-  reader_.fetch_backlog(who_.member, position_, page_size_, [weak](core::result<store::backlog_page> page) {
+  backlog_.fetch_backlog(who_.member, position_, page_size_, [weak](core::result<store::backlog_page> page) {
     if (auto self = weak.lock()) self->on_page(std::move(page));
   });
 }

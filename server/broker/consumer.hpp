@@ -6,10 +6,10 @@
 // one else waits for it.
 #pragma once
 
+#include "broker/backlog_source.hpp"
 #include "broker/delivery_sink.hpp"
 #include "core/audit_event.hpp"
 #include "core/types.hpp"
-#include "store/reader.hpp"
 #include "store/records.hpp"
 
 #include <cstdint>
@@ -36,7 +36,7 @@ class consumer : public std::enable_shared_from_this<consumer> {
   // Delivers alerts with seq > position. `cursor` is the stored last
   // acknowledged seq.
   consumer(consumer_identity who, std::uint64_t position, std::uint64_t cursor, std::shared_ptr<delivery_sink> sink,
-           hub& live, store::reader& reader, std::size_t page_size, audit_fn audit, clock_fn now);
+           hub& live, backlog_source& backlog, std::size_t page_size, audit_fn audit, clock_fn now);
 
   // Begins catching up from the database. Call once.
   void start();
@@ -68,7 +68,7 @@ class consumer : public std::enable_shared_from_this<consumer> {
   consumer_identity who_;
   std::shared_ptr<delivery_sink> sink_;
   hub& hub_;
-  store::reader& reader_;
+  backlog_source& backlog_;
   std::size_t page_size_;
   audit_fn audit_;
   clock_fn now_;

@@ -16,6 +16,18 @@ core::audit_event event_of(const core::principal& who, core::time_point at, std:
                            std::move(detail)};
 }
 
+class reader_backlog final : public backlog_source {
+ public:
+  explicit reader_backlog(store::reader& reader) : reader_(reader) {}
+  void fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
+                     std::function<void(core::result<store::backlog_page>)> done) override {
+    reader_.fetch_backlog(std::move(member), after_seq, limit, std::move(done));
+  }
+
+ private:
+  store::reader& reader_;
+};
+
 }  // namespace
 
 bool valid_consumer_name(std::string_view name) {
@@ -35,6 +47,7 @@ exchange::~exchange() { stop(); }
 
 void exchange::start() {
   reader_ = std::make_unique<store::reader>(config_.database);
+  backlog_ = std::make_unique<reader_backlog>(*reader_);
   auto head = reader_->log_head_blocking();
   hub_ = std::make_unique<broker::hub>(head);
   follower_ = std::make_unique<store::log_follower>(
@@ -109,7 +122,7 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
     if (start.from == start_position::kind::from_seq) position = start.seq > 0 ? start.seq - 1 : 0;
     if (start.from == start_position::kind::only_new) position = std::max(state->log_head, hub_->last_seq());
     auto c = std::make_shared<broker::consumer>(
-        consumer_identity{key, who.member, who.clearance}, position, state->cursor, sink, *hub_, *reader_,
+        consumer_identity{key, who.member, who.clearance}, position, state->cursor, sink, *hub_, *backlog_,
         config_.database.backlog_page, [this](core::audit_event e) { writer_->audit(std::move(e)); }, now_);
     if (auto previous = hub_->claim(key, c))
       previous->fail(core::make_error(core::errc::failed_precondition,

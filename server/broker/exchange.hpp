@@ -86,6 +86,7 @@ class exchange {
   std::shared_ptr<const core::registry> registry_;
   clock_fn now_;
   std::unique_ptr<store::reader> reader_;
+  std::unique_ptr<backlog_source> backlog_;  // reader_ as the consumers see it
   std::unique_ptr<broker::hub> hub_;
   std::unique_ptr<store::log_follower> follower_;
   std::unique_ptr<store::writer> writer_;

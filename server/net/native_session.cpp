@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <map>
 
 namespace liaison::net {
@@ -57,6 +58,7 @@ struct session : std::enable_shared_from_this<session> {
   bool ended = false;
   bool timed_out = false;
   bool waiting_for_capacity = false;
+  bool linger = false;  // the last frame was an error: close gently
   std::size_t in_flight = 0;
   steady::time_point deadline;
   std::map<std::string, std::shared_ptr<broker::consumer>> consumers;
@@ -268,7 +270,10 @@ awaitable<void> write_loop(session_ptr s) {
       if (item.seq != 0) delivered[item.consumer].push_back(item.seq);
     for (auto& [consumer, seqs] : delivered)
       s->audit(core::audit_action::deliver, consumer, "ok", {{"member", s->who.member}, {"seqs", seqs}});
-    if (close_after) co_return;
+    if (close_after) {
+      s->linger = true;
+      co_return;
+    }
     if (s->out->wants_more())
       for (auto& [name, c] : s->consumers) c->on_room();
   }
@@ -317,6 +322,7 @@ awaitable<bool> authenticate(const session_ptr& s, std::uint64_t registration) {
                                      "certificate '" + name.substr(0, 64) + "' is not registered with this exchange");
     s->audit(core::audit_action::authenticate, name.substr(0, 64), "UNAUTHENTICATED", {{"reason", e.message}});
     co_await write_now(s, protocol::encode_reply(0, e, protocol::wire_format::native));
+    s->linger = true;
     co_return false;
   }
   s->who = *known;
@@ -326,6 +332,7 @@ awaitable<bool> authenticate(const session_ptr& s, std::uint64_t registration) {
                                          std::to_string(s->ctx.sessions.max_per_principal()) + ")");
     s->audit(core::audit_action::authenticate, s->who.id, "RESOURCE_EXHAUSTED", {{"reason", e.message}});
     co_await write_now(s, protocol::encode_reply(0, e, protocol::wire_format::native));
+    s->linger = true;
     co_return false;
   }
   s->audit(core::audit_action::authenticate, s->who.id, "ok", {{"role", core::to_string(s->who.role)}});
@@ -345,6 +352,23 @@ awaitable<void> serve(session_ptr s, std::uint64_t registration) {
   if (s->timed_out) {
     s->audit(core::audit_action::protocol_error, "", "DEADLINE_EXCEEDED",
              {{"reason", s->greeted ? "idle timeout" : "no Hello within the handshake timeout"}});
+  }
+}
+
+// After a final error frame: stop sending, then read and discard what the
+// client still sends for a moment. Closing with unread input would make the
+// kernel answer with a reset, which can destroy the error frame before the
+// client reads it.
+awaitable<void> linger(session_ptr s) {
+  boost::system::error_code ec;
+  s->stream.next_layer().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16 * 1024> sink;
+  auto until = steady::now() + close_grace;
+  for (std::size_t drained = 0; drained < 4 * s->ctx.limits.max_frame_bytes && steady::now() < until;) {
+    auto r = co_await with_timeout(s->stream.next_layer().async_read_some(asio::buffer(sink), use_nothrow),
+                                   until - steady::now());
+    if (!r || std::get<0>(*r)) break;
+    drained += std::get<1>(*r);
   }
 }
 
@@ -371,6 +395,7 @@ awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
     // close_notify would need the stream in a clean state, which a cancelled
     // read does not guarantee.
     co_await serve(s, *registration);
+    if (s->linger) co_await linger(s);
   } catch (const std::exception& e) {
     spdlog::error("native session {}: {}", s->peer, e.what());
   }

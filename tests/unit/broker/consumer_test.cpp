@@ -1,0 +1,257 @@
+// The durable consumer's switch from backlog to live, told as stories with an
+// in-memory log (fake) and a bounded sink (fake): no gap, no duplicate, no
+// reordering, whatever the interleaving.
+#include "broker/consumer.hpp"
+#include "broker/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace liaison::broker {
+namespace {
+
+core::stored_alert_ptr alert(std::uint64_t seq, std::vector<std::string> members, core::tlp level = core::tlp::amber,
+                             std::vector<std::string> named = {}) {
+  auto a = std::make_shared<core::stored_alert>();
+  a->seq = seq;
+  a->alert_id = "id-" + std::to_string(seq);
+  a->origin = "AT";
+  a->recipients.members = std::move(members);
+  a->recipients.named = named.empty() ? a->recipients.members : std::move(named);
+  a->disclosure = level;
+  return a;
+}
+
+// The committed log. A fetch takes its snapshot when it is issued (the worst
+// case for the consumer) and completes only when the test says so.
+class fake_log final : public backlog_source {
+ public:
+  std::vector<core::stored_alert_ptr> committed;
+  struct pending {
+    store::backlog_page page;
+    std::function<void(core::result<store::backlog_page>)> done;
+  };
+  std::deque<pending> fetches;
+
+  void fetch_backlog(std::string member, std::uint64_t after, std::size_t limit,
+                     std::function<void(core::result<store::backlog_page>)> done) override {
+    store::backlog_page page;
+    std::uint64_t head = committed.empty() ? 0 : committed.back()->seq;
+    page.scanned_to = std::max(after, head);
+    for (const auto& a : committed) {
+      if (a->seq <= after) continue;
+      const auto& m = a->recipients.members;
+      if (std::find(m.begin(), m.end(), member) == m.end()) continue;
+      if (page.alerts.size() == limit) {
+        page.scanned_to = page.alerts.back()->seq;
+        break;
+      }
+      page.alerts.push_back(a);
+    }
+    fetches.push_back({std::move(page), std::move(done)});
+  }
+
+  void complete_next() {
+    ASSERT_FALSE(fetches.empty()) << "no fetch is pending";
+    auto p = std::move(fetches.front());
+    fetches.pop_front();
+    p.done(std::move(p.page));
+  }
+  void complete_all() {
+    while (!fetches.empty()) complete_next();
+  }
+};
+
+class fake_sink final : public delivery_sink {
+ public:
+  explicit fake_sink(std::size_t capacity = 1000) : capacity_(capacity) {}
+  std::vector<std::uint64_t> queued;     // offered and not yet "written"
+  std::vector<std::uint64_t> delivered;  // everything accepted, in order
+  std::vector<std::string> failures;
+
+  bool offer(const std::string&, const core::stored_alert_ptr& a) override {
+    if (queued.size() >= capacity_) return false;
+    queued.push_back(a->seq);
+    delivered.push_back(a->seq);
+    return true;
+  }
+  bool wants_more() const override { return queued.size() < capacity_ / 2 + 1; }
+  void consumer_failed(const std::string&, const core::error& why) override { failures.push_back(why.message); }
+  void drain() { queued.clear(); }
+
+ private:
+  std::size_t capacity_;
+};
+
+std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
+  std::vector<std::uint64_t> out;
+  for (auto s = from; s <= to; ++s) out.push_back(s);
+  return out;
+}
+
+class ConsumerTest : public ::testing::Test {
+ protected:
+  fake_log log;
+  std::shared_ptr<fake_sink> sink = std::make_shared<fake_sink>();
+  std::vector<core::audit_event> audits;
+
+  std::shared_ptr<consumer> make(hub& h, std::uint64_t position, std::size_t page = 100,
+                                 core::tlp clearance = core::tlp::red) {
+    return std::make_shared<consumer>(consumer_identity{{"HU.desk", "console"}, "HU", clearance}, position, position,
+                                      sink, h, log, page, [this](core::audit_event e) { audits.push_back(e); },
+                                      [] { return core::time_point{}; });
+  }
+  void commit(hub& h, std::vector<core::stored_alert_ptr> alerts) {
+    for (auto& a : alerts) log.committed.push_back(a);
+    h.fan_out(alerts);
+  }
+};
+
+TEST_F(ConsumerTest, CatchesUpFromTheLogThenGoesLive) {
+  hub h(0);
+  commit(h, {alert(1, {"HU"}), alert(2, {"RS"}), alert(3, {"HU", "RS"})});
+  auto c = make(h, 0);
+  c->start();
+  log.complete_next();
+  EXPECT_TRUE(c->is_live());
+  commit(h, {alert(4, {"HU"})});
+  EXPECT_EQ(sink->delivered, (std::vector<std::uint64_t>{1, 3, 4}));
+}
+
+TEST_F(ConsumerTest, AlertsFannedOutDuringTheBacklogReadAreNotLost) {
+  hub h(0);
+  commit(h, {alert(1, {"HU"}), alert(2, {"HU"})});
+  auto c = make(h, 0);
+  c->start();  // the fetch sees seqs 1-2...
+  commit(h, {alert(3, {"HU"}), alert(4, {"HU"})});  // ...while 3-4 go live without us
+  log.complete_next();
+  // The hub is past what the page scanned: the consumer reads again instead
+  // of going live with a hole.
+  EXPECT_FALSE(c->is_live());
+  log.complete_all();
+  EXPECT_TRUE(c->is_live());
+  commit(h, {alert(5, {"HU"})});
+  EXPECT_EQ(sink->delivered, range(1, 5));
+}
+
+TEST_F(ConsumerTest, OverlapBetweenBacklogAndLiveIsDeliveredOnce) {
+  hub h(0);
+  // Committed in the database, not yet fanned out by the hub.
+  log.committed = {alert(1, {"HU"}), alert(2, {"HU"}), alert(3, {"HU"})};
+  auto c = make(h, 0);
+  c->start();
+  log.complete_next();
+  ASSERT_TRUE(c->is_live());
+  h.fan_out({alert(1, {"HU"}), alert(2, {"HU"}), alert(3, {"HU"})});  // the hub catches up late
+  commit(h, {alert(4, {"HU"})});
+  EXPECT_EQ(sink->delivered, range(1, 4));
+}
+
+TEST_F(ConsumerTest, PagesUntilTheHeadWhenTheBacklogIsLong) {
+  hub h(0);
+  for (std::uint64_t s = 1; s <= 25; ++s) commit(h, {alert(s, {"HU"})});
+  auto c = make(h, 0, /*page=*/10);
+  c->start();
+  log.complete_all();
+  EXPECT_TRUE(c->is_live());
+  EXPECT_EQ(sink->delivered, range(1, 25));
+}
+
+TEST_F(ConsumerTest, FullSinkLeavesTheLivePathAndCatchesUpInOrder) {
+  sink = std::make_shared<fake_sink>(4);
+  hub h(0);
+  auto c = make(h, 0);
+  c->start();
+  log.complete_next();
+  ASSERT_TRUE(c->is_live());
+  // Ten alerts arrive while the connection writes nothing.
+  for (std::uint64_t s = 1; s <= 10; ++s) commit(h, {alert(s, {"HU"})});
+  EXPECT_FALSE(c->is_live());
+  EXPECT_EQ(sink->delivered, range(1, 4));
+  EXPECT_EQ(h.attached_count(), 0u);  // no longer slows the fan-out
+  // The connection drains; the consumer reads the rest from the log, in pages
+  // that fit the sink.
+  while (sink->delivered.size() < 10) {
+    sink->drain();
+    c->on_room();
+    log.complete_all();
+  }
+  EXPECT_EQ(sink->delivered, range(1, 10));
+  sink->drain();
+  c->on_room();
+  log.complete_all();
+  EXPECT_TRUE(c->is_live());
+}
+
+TEST_F(ConsumerTest, StartsAfterTheGivenPosition) {
+  hub h(0);
+  commit(h, {alert(1, {"HU"}), alert(2, {"HU"}), alert(3, {"HU"})});
+  auto c = make(h, 2);
+  c->start();
+  log.complete_all();
+  EXPECT_EQ(sink->delivered, (std::vector<std::uint64_t>{3}));
+}
+
+TEST_F(ConsumerTest, AlertsAboveClearanceAreWithheldAuditedAndPassed) {
+  hub h(0);
+  commit(h, {alert(1, {"HU"}, core::tlp::red), alert(2, {"HU"}, core::tlp::amber)});
+  auto c = make(h, 0, 100, core::tlp::amber);  // a partner system's clearance
+  c->start();
+  log.complete_all();
+  EXPECT_EQ(sink->delivered, (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(c->position(), 2u);  // the cursor may move past the withheld alert
+  ASSERT_EQ(audits.size(), 1u);
+  EXPECT_EQ(audits[0].action, "consumer.withhold");
+}
+
+TEST_F(ConsumerTest, RedThroughAGroupIsWithheldEvenFromADesk) {
+  hub h(0);
+  auto c = make(h, 0);
+  c->start();
+  log.complete_all();
+  commit(h, {alert(1, {"HU", "RS"}, core::tlp::red, {"RS"})});  // HU only via a group
+  commit(h, {alert(2, {"HU"}, core::tlp::red, {"HU"})});        // HU named explicitly
+  EXPECT_EQ(sink->delivered, (std::vector<std::uint64_t>{2}));
+}
+
+TEST_F(ConsumerTest, FailedBacklogReadTellsTheClient) {
+  hub h(0);
+  auto c = make(h, 0);
+  c->start();
+  auto p = std::move(log.fetches.front());
+  log.fetches.clear();
+  p.done(core::make_error(core::errc::unavailable, "database unavailable"));
+  ASSERT_EQ(sink->failures.size(), 1u);
+  EXPECT_NE(sink->failures[0].find("subscribe again"), std::string::npos);
+}
+
+TEST_F(ConsumerTest, StoppedConsumerReceivesNothing) {
+  hub h(0);
+  auto c = make(h, 0);
+  c->start();
+  log.complete_all();
+  c->stop();
+  commit(h, {alert(1, {"HU"})});
+  EXPECT_TRUE(sink->delivered.empty());
+  EXPECT_EQ(h.attached_count(), 0u);
+}
+
+TEST(HubTest, ClaimHandsOverAndReleaseOnlyForgetsTheCurrentOwner) {
+  hub h(0);
+  fake_log log;
+  auto sink = std::make_shared<fake_sink>();
+  auto make = [&] {
+    return std::make_shared<consumer>(consumer_identity{{"HU.desk", "c"}, "HU", core::tlp::red}, 0, 0, sink, h, log,
+                                      10, [](core::audit_event) {}, [] { return core::time_point{}; });
+  };
+  auto first = make();
+  auto second = make();
+  EXPECT_EQ(h.claim({"HU.desk", "c"}, first), nullptr);
+  EXPECT_EQ(h.claim({"HU.desk", "c"}, second), first);
+  h.release({"HU.desk", "c"}, first.get());  // stale owner: no effect
+  EXPECT_EQ(h.claim({"HU.desk", "c"}, first), second);
+}
+
+}  // namespace
+}  // namespace liaison::broker

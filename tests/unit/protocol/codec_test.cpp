@@ -1,0 +1,138 @@
+#include "protocol/codec.hpp"
+
+#include "liaison/v1/alert.pb.h"
+#include "liaison/v1/frame.pb.h"
+
+#include <gtest/gtest.h>
+
+namespace liaison::protocol {
+namespace {
+
+namespace v1 = liaison::v1;
+
+std::string bytes_of(const google::protobuf::Message& m) { return m.SerializeAsString(); }
+
+v1::Alert sample_alert() {
+  v1::Alert a;
+  a.set_id("3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12");
+  a.set_origin("AT");
+  a.add_recipients("WB6");
+  a.set_kind(v1::KIND_WARNING);
+  a.set_category(v1::CATEGORY_SMUGGLING_ROUTE);
+  a.set_priority(v1::PRIORITY_FLASH);
+  a.set_tlp(v1::TLP_AMBER_STRICT);
+  a.set_restriction(v1::RESTRICTION_H3);
+  a.set_restriction_text("not for customs");
+  a.mutable_evaluation()->set_source(v1::SOURCE_RELIABILITY_C);
+  a.mutable_evaluation()->set_information(v1::INFORMATION_RELIABILITY_3);
+  a.set_subject("Route change");
+  a.set_language("de-AT");
+  auto* e = a.add_entities();
+  e->set_type(v1::ENTITY_TYPE_BORDER_CROSSING);
+  e->set_value("Nickelsdorf");
+  a.mutable_created_at()->set_seconds(1'780'000'000);
+  a.mutable_created_at()->set_nanos(123'456'000);
+  return a;
+}
+
+TEST(CodecTest, DecodesEveryAlertField) {
+  auto decoded = decode_alert(bytes_of(sample_alert()));
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+  EXPECT_EQ(decoded->origin, "AT");
+  EXPECT_EQ(decoded->recipients, std::vector<std::string>{"WB6"});
+  EXPECT_EQ(decoded->kind, core::alert_kind::warning);
+  EXPECT_EQ(decoded->cat, core::category::smuggling_route);
+  EXPECT_EQ(decoded->prio, core::priority::flash);
+  EXPECT_EQ(decoded->disclosure, core::tlp::amber_strict);
+  EXPECT_EQ(decoded->usage, core::restriction::h3);
+  EXPECT_EQ(decoded->source, core::source_reliability::c);
+  EXPECT_EQ(decoded->information, core::information_reliability::three);
+  ASSERT_EQ(decoded->entities.size(), 1u);
+  EXPECT_EQ(decoded->entities[0].type, core::entity_type::border_crossing);
+  EXPECT_EQ(decoded->created_at->time_since_epoch().count(), 1'780'000'000'123'456);
+  EXPECT_FALSE(decoded->expires_at.has_value());
+}
+
+TEST(CodecTest, UnspecifiedEnumsAreMissingAndUnknownValuesAreInvalid) {
+  auto a = sample_alert();
+  a.set_priority(v1::PRIORITY_UNSPECIFIED);
+  auto decoded = decode_alert(bytes_of(a));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_FALSE(decoded->prio.has_value());
+  a.set_priority(static_cast<v1::Priority>(42));  // proto3 keeps unknown enum values
+  auto bad = decode_alert(bytes_of(a));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("priority"), std::string::npos);
+}
+
+TEST(CodecTest, RejectsGarbageUnknownFieldsAndOutOfRangeTimes) {
+  EXPECT_FALSE(decode_alert("\xff\xff\xff\xff").has_value());
+  auto with_unknown = bytes_of(sample_alert()) + std::string("\xf8\x07\x01", 3);  // field 127, varint 1
+  auto r = decode_alert(with_unknown);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, core::errc::invalid_argument);
+  auto a = sample_alert();
+  a.mutable_created_at()->set_nanos(-1);
+  EXPECT_FALSE(decode_alert(bytes_of(a)).has_value());
+}
+
+TEST(CodecTest, DecodesClientRequests) {
+  v1::Frame f;
+  f.set_correlation_id(9);
+  f.mutable_subscribe()->set_consumer("c");
+  f.mutable_subscribe()->set_from_seq(17);
+  auto r = decode_request(bytes_of(f), wire_format::native);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->correlation_id, 9u);
+  auto* sub = std::get_if<subscribe>(&r->body);
+  ASSERT_NE(sub, nullptr);
+  EXPECT_EQ(sub->start, start_from::seq);
+  EXPECT_EQ(sub->from_seq, 17u);
+}
+
+TEST(CodecTest, ServerOnlyOrEmptyFramesFromAClientAreInvalid) {
+  v1::Frame f;
+  f.mutable_welcome()->set_principal("me");
+  auto r = decode_request(bytes_of(f), wire_format::native);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("welcome"), std::string::npos);
+  EXPECT_FALSE(decode_request("", wire_format::native).has_value());
+}
+
+TEST(CodecTest, JsonFramesUseTheCanonicalMapping) {
+  auto r = decode_request(R"({"correlationId":"5","ack":{"consumer":"c","upToSeq":"12"}})", wire_format::json);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  auto* a = std::get_if<ack>(&r->body);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->up_to_seq, 12u);
+  EXPECT_FALSE(decode_request(R"({"ack":{"consumer":"c","bogus":1}})", wire_format::json).has_value());
+  EXPECT_FALSE(decode_request(R"({"ack":)", wire_format::json).has_value());
+  auto text = encode_reply(5, pong{3}, wire_format::json);
+  EXPECT_NE(text.find("\"pong\""), std::string::npos);
+}
+
+TEST(CodecTest, DeliverCarriesTheSignedBytesVerbatim) {
+  core::stored_alert a;
+  a.seq = 42;
+  a.signed_bytes = {std::string("\x00\x01payload\xff", 10), std::string(64, 's'), "AT-1"};
+  a.recipients.members = {"HU"};
+  auto native = encode_deliver(a, "console", wire_format::native);
+  v1::Frame f;
+  ASSERT_TRUE(f.ParseFromString(native.substr(4)));
+  EXPECT_EQ(f.deliver().seq(), 42u);
+  EXPECT_EQ(f.deliver().envelope().payload(), a.signed_bytes.payload);
+  EXPECT_EQ(f.deliver().envelope().signature(), a.signed_bytes.signature);
+  EXPECT_EQ(f.deliver().consumer(), "console");
+}
+
+TEST(CodecTest, ErrorRepliesCarryTheStableCode) {
+  auto bytes = encode_reply(3, core::make_error(core::errc::bad_signature, "no"), wire_format::binary);
+  v1::Frame f;
+  ASSERT_TRUE(f.ParseFromString(bytes));
+  EXPECT_EQ(f.correlation_id(), 3u);
+  EXPECT_EQ(f.error().code(), v1::BAD_SIGNATURE);
+  EXPECT_EQ(f.error().message(), "no");
+}
+
+}  // namespace
+}  // namespace liaison::protocol
