@@ -14,8 +14,10 @@ namespace liaison::store {
 
 class log_follower {
  public:
-  // Called on the follower thread with consecutive alerts: the first has seq
-  // last_delivered + 1. Must not block.
+  // Called with consecutive alerts: the first has seq last_delivered + 1.
+  // Runs on the follower thread, or for local commits that directly follow
+  // the last delivery on the writer thread (inside on_local_commit); always
+  // under the follower's mutex, so calls never overlap. Must not block.
   using sink = std::function<void(const std::vector<core::stored_alert_ptr>&)>;
 
   // Starts following after `start_after` (normally the log head at start-up).

@@ -18,7 +18,9 @@ struct writer_stats {
   std::uint64_t batches = 0;
   std::uint64_t alerts_committed = 0;
   std::uint64_t audit_rows = 0;
-  std::uint64_t audit_dropped = 0;  // audit events refused because the queue was full
+  // Audit events lost: refused because the queue was full, or dropped after
+  // failing in two batches (not for a lost connection: those wait).
+  std::uint64_t audit_dropped = 0;
   std::uint64_t failed_batches = 0;
 };
 

@@ -1,0 +1,47 @@
+// Private to store/: the pure decisions of a group-commit batch. Given the
+// batch's publishes in queue order, the rows already committed under their
+// idempotency keys and the log head, decides each outcome (new seq,
+// duplicate, conflict) and writes the audit event of each publish. No SQL,
+// no clock: the caller passes `now`.
+#pragma once
+
+#include "store/records.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace liaison::store::detail {
+
+// The idempotency key: (origin, alert_id).
+using alert_key = std::pair<std::string, std::string>;
+
+// A committed alert found under one of the batch's keys.
+struct existing_alert {
+  std::uint64_t seq = 0;
+  core::time_point received_at{};
+  core::envelope signed_bytes;
+};
+
+struct publish_plan {
+  // One per request, in request order.
+  std::vector<core::result<publish_outcome>> outcomes;
+  std::vector<core::audit_event> audit;
+  // The alerts to insert, in seq order, with the index of their request.
+  std::vector<std::pair<std::size_t, core::stored_alert_ptr>> created;
+  std::uint64_t last_seq = 0;  // the log head after the batch
+};
+
+// Request i gets seq last_seq + k for the k-th new key; a key committed
+// before or seen earlier in the batch is a duplicate (same payload, signature
+// and key id: the original seq and received_at) or a DUPLICATE_CONFLICT.
+publish_plan plan_publishes(const std::vector<const publish_request*>& requests,
+                            const std::map<alert_key, existing_alert>& existing,
+                            std::uint64_t last_seq, core::time_point now);
+
+// The "alert.publish" audit detail: a JSON object (sorted keys).
+std::string publish_detail(const publish_request& request, std::uint64_t seq, bool duplicate);
+
+}  // namespace liaison::store::detail

@@ -1,0 +1,33 @@
+// Private to store/: the read queries on the ordered log shared by the reader
+// pool and the log follower.
+#pragma once
+
+#include "store/records.hpp"
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <vector>
+
+namespace liaison::store::detail {
+
+// Declares the statements below on a new connection.
+void prepare_log_queries(pqxx::connection& c);
+
+// The highest committed seq (0 for an empty log).
+std::uint64_t read_log_head(pqxx::connection& c);
+
+// Alerts with after_seq < seq <= up_to in seq order, read in chunks.
+std::vector<core::stored_alert_ptr> read_range(pqxx::connection& c, std::uint64_t after_seq,
+                                               std::uint64_t up_to);
+
+// One page of a member's backlog and the head, from one snapshot.
+backlog_page read_backlog(pqxx::connection& c, const std::string& member, std::uint64_t after_seq,
+                          std::size_t limit);
+
+// Creates the consumer if missing; FAILED_PRECONDITION if it belongs to
+// another member.
+core::result<consumer_state> open_consumer(pqxx::connection& c, const consumer_key& consumer,
+                                           const std::string& member);
+
+}  // namespace liaison::store::detail

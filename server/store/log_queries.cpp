@@ -1,0 +1,86 @@
+#include "store/detail/log_queries.hpp"
+
+#include "store/detail/sql_codec.hpp"
+
+#include <algorithm>
+
+namespace liaison::store::detail {
+namespace {
+
+// Bounds the rows (and payload bytes) of one statement's result.
+constexpr std::uint64_t range_chunk = 1000;
+
+}  // namespace
+
+void prepare_log_queries(pqxx::connection& c) {
+  c.prepare("log_head", "SELECT last_seq FROM log_head");
+  c.prepare("log_range", "SELECT " + std::string(alert_columns) +
+                             " FROM alerts a WHERE a.seq > $1 AND a.seq <= $2 ORDER BY a.seq");
+  // The head and the page come from one statement, hence one snapshot: an
+  // alert the page does not show and whose seq is <= the head does not
+  // concern the member.
+  c.prepare("backlog", "SELECT h.last_seq, " + std::string(alert_columns) +
+                           " FROM log_head h LEFT JOIN LATERAL ("
+                           "  SELECT a.* FROM alert_recipients r JOIN alerts a ON a.seq = r.seq"
+                           "  WHERE r.member = $1 AND r.seq > $2 AND r.seq <= h.last_seq"
+                           "  ORDER BY r.seq LIMIT $3) a ON true ORDER BY a.seq");
+  c.prepare("create_consumer",
+            "INSERT INTO consumers (principal, name, member) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING");
+  c.prepare("read_consumer",
+            "SELECT member, cursor FROM consumers WHERE principal = $1 AND name = $2");
+}
+
+std::uint64_t read_log_head(pqxx::connection& c) {
+  pqxx::nontransaction tx(c);
+  return seq_from(tx.exec_prepared1("log_head")[0]);
+}
+
+std::vector<core::stored_alert_ptr> read_range(pqxx::connection& c, std::uint64_t after_seq,
+                                               std::uint64_t up_to) {
+  std::vector<core::stored_alert_ptr> out;
+  // Committed rows never change, so chunks need no common snapshot.
+  pqxx::nontransaction tx(c);
+  while (after_seq < up_to) {
+    const std::uint64_t chunk_end = std::min(up_to, after_seq + range_chunk);
+    auto rows = tx.exec_prepared("log_range", after_seq, chunk_end);
+    for (const auto& row : rows) out.push_back(decode_alert(row));
+    after_seq = chunk_end;
+  }
+  return out;
+}
+
+backlog_page read_backlog(pqxx::connection& c, const std::string& member, std::uint64_t after_seq,
+                          std::size_t limit) {
+  backlog_page page;
+  page.scanned_to = after_seq;
+  if (limit == 0) return page;
+  pqxx::nontransaction tx(c);
+  auto rows = tx.exec_prepared("backlog", member, after_seq, limit);
+  const std::uint64_t head = rows.empty() ? 0 : seq_from(rows[0][0]);
+  for (const auto& row : rows)
+    if (!row[1].is_null()) page.alerts.push_back(decode_alert(row, 1));
+  if (page.alerts.size() >= limit)
+    page.scanned_to = page.alerts.back()->seq;
+  else
+    page.scanned_to = std::max(head, after_seq);
+  return page;
+}
+
+core::result<consumer_state> open_consumer(pqxx::connection& c, const consumer_key& consumer,
+                                           const std::string& member) {
+  pqxx::work tx(c);
+  tx.exec_prepared("create_consumer", consumer.principal, consumer.name, member);
+  auto row = tx.exec_prepared1("read_consumer", consumer.principal, consumer.name);
+  const std::string owner = row[0].c_str();
+  consumer_state state;
+  state.cursor = seq_from(row[1]);
+  state.log_head = seq_from(tx.exec_prepared1("log_head")[0]);
+  tx.commit();
+  if (owner != member)
+    return core::make_error(core::errc::failed_precondition,
+                            "consumer " + consumer.name + " is bound to member " + owner);
+  return state;
+}
+
+}  // namespace liaison::store::detail

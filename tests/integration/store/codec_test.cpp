@@ -1,0 +1,84 @@
+// The store's pure helpers (no database needed): SQL parameter encodings and
+// the batch decisions.
+#include "store/detail/batch_plan.hpp"
+#include "store/detail/sql_codec.hpp"
+#include "support/publish_requests.hpp"
+
+#include <gtest/gtest.h>
+
+namespace liaison::store::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+core::time_point micros(std::int64_t us) {
+  return core::time_point{core::duration{us}};
+}
+
+TEST(SqlCodecTest, TimestampsAreExactToTheMicrosecond) {
+  EXPECT_EQ(sql_timestamp(micros(0)), "1970-01-01 00:00:00.000000+00");
+  EXPECT_EQ(sql_timestamp(micros(1'700'000'000'123'457)), "2023-11-14 22:13:20.123457+00");
+  EXPECT_EQ(sql_timestamp(micros(-1)), "1969-12-31 23:59:59.999999+00");
+  EXPECT_EQ(sql_timestamp(micros(951'782'400'000'001)), "2000-02-29 00:00:00.000001+00");
+}
+
+TEST(SqlCodecTest, ArraysQuoteEveryElement) {
+  EXPECT_EQ(sql_text_array({}), "{}");
+  EXPECT_EQ(sql_text_array({"AT", "a\"b", "c\\d", "NULL"}), R"({"AT","a\"b","c\\d","NULL"})");
+  EXPECT_EQ(sql_bytea(std::string("\0\xff", 2)), "\\x00ff");
+}
+
+TEST(SqlCodecTest, PlaceholdersNumberRowsAndColumns) {
+  EXPECT_EQ(placeholders(2, {"bigint", "text"}), "($1::bigint,$2::text),($3::bigint,$4::text)");
+  EXPECT_EQ(placeholders(1, {"uuid"}, 7), "($7::uuid)");
+}
+
+TEST(SqlCodecTest, StorableTextKeepsValidUtf8AndReplacesTheRest) {
+  EXPECT_EQ(storable_text("Grenzübergang 証明書 🚐"), "Grenzübergang 証明書 🚐");
+  const std::string replacement = "\xef\xbf\xbd";
+  EXPECT_EQ(storable_text(std::string("a\0b", 3)), "a" + replacement + "b");
+  EXPECT_EQ(storable_text("\xff"), replacement);
+  EXPECT_EQ(storable_text("\xc0\xaf"), replacement + replacement);  // overlong '/'
+  EXPECT_EQ(storable_text("\xed\xa0\x80"), replacement + replacement + replacement);  // surrogate
+  EXPECT_EQ(storable_text("\xe2\x82"), replacement + replacement);                    // truncated
+}
+
+TEST(BatchPlanTest, NewDuplicateAndConflictInOneBatch) {
+  auto a = testing::make_publish_request("AT");
+  auto a_retry = a;
+  auto a_edit = a;
+  a_edit.signed_bytes.payload += "!";
+  auto b = testing::make_publish_request("DE");
+  auto old = testing::make_publish_request("FR");
+  std::map<alert_key, existing_alert> existing;
+  existing[{old.origin, old.alert_id}] = existing_alert{7, micros(5), old.signed_bytes};
+
+  const auto now = micros(1000);
+  auto plan = plan_publishes({&a, &a_retry, &old, &b, &a_edit}, existing, 10, now);
+
+  ASSERT_EQ(plan.outcomes.size(), 5u);
+  EXPECT_EQ(plan.outcomes[0]->seq, 11u);
+  EXPECT_FALSE(plan.outcomes[0]->duplicate);
+  EXPECT_EQ(plan.outcomes[1]->seq, 11u);
+  EXPECT_TRUE(plan.outcomes[1]->duplicate);
+  EXPECT_EQ(plan.outcomes[2]->seq, 7u);
+  EXPECT_EQ(plan.outcomes[2]->received_at, micros(5));
+  EXPECT_TRUE(plan.outcomes[2]->duplicate);
+  EXPECT_EQ(plan.outcomes[3]->seq, 12u);
+  ASSERT_FALSE(plan.outcomes[4].has_value());
+  EXPECT_EQ(plan.outcomes[4].error().code, core::errc::duplicate_conflict);
+  EXPECT_EQ(plan.last_seq, 12u);
+  ASSERT_EQ(plan.created.size(), 2u);
+  EXPECT_EQ(plan.created[0].first, 0u);
+  EXPECT_EQ(plan.created[1].first, 3u);
+  EXPECT_EQ(plan.created[1].second->received_at, now);
+
+  ASSERT_EQ(plan.audit.size(), 5u);
+  EXPECT_EQ(plan.audit[4].outcome, "DUPLICATE_CONFLICT");
+  EXPECT_EQ(plan.audit[0].at, now);
+  EXPECT_EQ(plan.audit[0].subject, a.alert_id);
+  EXPECT_EQ(plan.audit[0].actor, "AT.desk");
+}
+
+}  // namespace
+}  // namespace liaison::store::detail

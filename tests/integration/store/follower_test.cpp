@@ -1,0 +1,142 @@
+#include "integration/store/store_fixture.hpp"
+
+#include "store/log_follower.hpp"
+
+#include <condition_variable>
+#include <thread>
+
+namespace liaison::testing {
+namespace {
+
+// Collects what the follower delivers and checks the order as it arrives.
+class recording_sink {
+ public:
+  explicit recording_sink(std::uint64_t after = 0) : next_(after + 1) {}
+
+  store::log_follower::sink fn() {
+    return [this](const std::vector<core::stored_alert_ptr>& alerts) {
+      std::lock_guard lock(mutex_);
+      for (const auto& a : alerts) {
+        if (a->seq != next_)
+          problems_ +=
+              "got " + std::to_string(a->seq) + " expecting " + std::to_string(next_) + "; ";
+        next_ = a->seq + 1;
+        seqs_.push_back(a->seq);
+      }
+      changed_.notify_all();
+    };
+  }
+  // Waits until `n` alerts were delivered; throws after the deadline.
+  void wait_for(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, deadline, [&] { return seqs_.size() >= n; }))
+      throw std::runtime_error("timed out: " + std::to_string(seqs_.size()) + " of " +
+                               std::to_string(n) + " alerts delivered");
+  }
+  std::vector<std::uint64_t> seqs() {
+    std::lock_guard lock(mutex_);
+    return seqs_;
+  }
+  std::string problems() {
+    std::lock_guard lock(mutex_);
+    return problems_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::uint64_t> seqs_;
+  std::uint64_t next_;
+  std::string problems_;
+};
+
+class FollowerTest : public store_test {
+ protected:
+  static void expect_one_to(const std::vector<std::uint64_t>& seqs, std::uint64_t n) {
+    ASSERT_EQ(seqs.size(), n);
+    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(seqs[i], i + 1) << "at index " << i;
+  }
+};
+
+TEST_F(FollowerTest, DeliversLocalCommitsInOrderWithoutItsThread) {
+  // Not started: only the fast path on the writer's thread can deliver.
+  recording_sink sink;
+  store::log_follower follower(db_->section(), 0, sink.fn());
+  auto writer = start_writer([&](const auto& alerts) { follower.on_local_commit(alerts); });
+
+  // 50 publishes queued at once (several batches).
+  std::vector<std::future<core::result<store::publish_outcome>>> outcomes;
+  for (int i = 0; i < 50; ++i) outcomes.push_back(publish_async(*writer, make_publish_request()));
+  for (auto& f : outcomes) ASSERT_TRUE(get_within(f, "publish").has_value());
+
+  // Every alert once, in order.
+  sink.wait_for(50);
+  expect_one_to(sink.seqs(), 50);
+  EXPECT_EQ(sink.problems(), "");
+  EXPECT_EQ(follower.last_delivered(), 50u);
+}
+
+TEST_F(FollowerTest, CatchesUpWithCommitsOfAnotherNode) {
+  recording_sink sink;
+  store::log_follower follower(db_->section(), 0, sink.fn());
+  follower.start();
+  wait_until([&] { return backends("liaisond log follower").size() == 1; }, "the follower listens");
+  auto local = start_writer([&](const auto& alerts) { follower.on_local_commit(alerts); });
+  auto other_node = start_writer();
+
+  // Both nodes publish at the same time.
+  std::vector<std::future<core::result<store::publish_outcome>>> outcomes;
+  std::thread remote([&] {
+    for (int i = 0; i < 100; ++i)
+      outcomes.push_back(publish_async(*other_node, make_publish_request("DE")));
+  });
+  std::vector<std::future<core::result<store::publish_outcome>>> local_outcomes;
+  for (int i = 0; i < 100; ++i)
+    local_outcomes.push_back(publish_async(*local, make_publish_request("AT")));
+  remote.join();
+  for (auto* list : {&outcomes, &local_outcomes})
+    for (auto& f : *list) ASSERT_TRUE(get_within(f, "publish").has_value());
+
+  // The follower delivers all 200 once, in seq order, with no gap.
+  sink.wait_for(200);
+  expect_one_to(sink.seqs(), 200);
+  EXPECT_EQ(sink.problems(), "");
+}
+
+TEST_F(FollowerTest, ReconnectsAndCatchesUpAfterLosingItsConnection) {
+  recording_sink sink;
+  store::log_follower follower(db_->section(), 0, sink.fn());
+  follower.start();
+  wait_until([&] { return backends("liaisond log follower").size() == 1; }, "the follower listens");
+  auto other_node = start_writer();
+
+  // The follower's connection dies; meanwhile another node commits.
+  terminate_backends("liaisond log follower");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(publish(*other_node, make_publish_request()).has_value());
+
+  // It comes back by itself and delivers what it missed.
+  sink.wait_for(3);
+  expect_one_to(sink.seqs(), 3);
+  wait_until([&] { return backends("liaisond log follower").size() == 1; },
+             "the follower listens again");
+  ASSERT_TRUE(publish(*other_node, make_publish_request()).has_value());
+  sink.wait_for(4);
+  expect_one_to(sink.seqs(), 4);
+}
+
+TEST_F(FollowerTest, StartsAfterTheGivenSeq) {
+  auto writer = start_writer();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(publish(*writer, make_publish_request()).has_value());
+
+  // A node starting now follows from the head it read at start-up.
+  recording_sink sink(3);
+  store::log_follower follower(db_->section(), 3, sink.fn());
+  follower.start();
+  ASSERT_TRUE(publish(*writer, make_publish_request()).has_value());
+  sink.wait_for(1);
+  EXPECT_EQ(sink.seqs(), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(sink.problems(), "");
+}
+
+}  // namespace
+}  // namespace liaison::testing
