@@ -92,9 +92,7 @@ void migrate(const config::server_config& config, std::chrono::seconds wait) {
   auto until = std::chrono::steady_clock::now() + wait;
   for (int attempt = 1;; ++attempt) {
     try {
-      auto applied = store::apply_migrations(config.database.url);
-      for (const auto& name : applied) spdlog::info("applied migration {}", name);
-      if (applied.empty()) spdlog::info("database schema is current");
+      if (store::apply_migrations(config.database.url).empty()) spdlog::info("database schema is current");
       return;
     } catch (const std::exception& e) {
       if (std::chrono::steady_clock::now() >= until) throw;

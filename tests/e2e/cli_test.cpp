@@ -83,11 +83,14 @@ TEST_F(CliTest, SubscriberKilledMidStreamResumesFromItsCursorWithoutLoss) {
   auto at_desk = identity("AT/desk");
   client::native_client publisher(at_desk, {server.native_address(), 10s, "e2e"});
   std::set<std::uint64_t> sent;
-  for (int i = 0; i < 20; ++i) {
-    auto answer = publisher.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "n" + std::to_string(i))), 10s);
-    ASSERT_TRUE(answer.has_publish_result());
-    sent.insert(answer.publish_result().seq());
-  }
+  auto publish = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto answer = publisher.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "n" + std::to_string(i))), 10s);
+      ASSERT_TRUE(answer.has_publish_result());
+      sent.insert(answer.publish_result().seq());
+    }
+  };
+  publish(20);
   auto subscribe = [&](const std::string& out) {
     return std::make_unique<child_process>(
         args({"subscribe", "--id", id("HU/desk"), "--server", server.native_address(), "--consumer", "console"}),
@@ -99,7 +102,9 @@ TEST_F(CliTest, SubscriberKilledMidStreamResumesFromItsCursorWithoutLoss) {
   first->signal(SIGKILL);
   first->wait_for(10s);
   auto before = json_lines(read_file(dir.path() + "/first"));
-  // Step 3: the next one picks up from the cursor and prints the rest.
+  // Step 3: more alerts arrive while no subscriber runs.
+  publish(10);
+  // Step 4: the next one picks up from the cursor and prints the rest.
   auto second = subscribe("second");
   ASSERT_TRUE(eventually(
       [&] {

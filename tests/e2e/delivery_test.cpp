@@ -194,7 +194,7 @@ TEST_F(DeliveryTest, ReconnectingConsumerResumesAfterItsAcknowledgedCursor) {
 TEST_F(DeliveryTest, SlowConsumerFallsBackToTheDatabaseWithoutLossOrDelayingOthers) {
   // A tiny outbound queue forces the slow consumer off the live path.
   server = std::make_unique<liaisond_process>(db.url(), std::map<std::string, std::string>{
-                                                            {"native.outbox_max_bytes", "4096"}});
+                                                            {"native.outbox_max_bytes", "4096"}, {"native.max_frame_bytes", "4096"}});
   client::native_client slow(identity("HU/desk"), at(*server));
   client::native_client fast(identity("RS/desk"), at(*server));
   ASSERT_TRUE(slow.subscribe(consumer_named("slow"), 10s).has_subscribed());
