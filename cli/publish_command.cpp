@@ -2,11 +2,13 @@
 // protocol; print the server's answer as one JSON line.
 #include "client/alert_builder.hpp"
 #include "client/native_client.hpp"
+#include "client/web_client.hpp"
 #include "commands.hpp"
 #include "core/alert_rules.hpp"
 #include "core/names.hpp"
 
 #include <CLI/CLI.hpp>
+#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -36,6 +38,7 @@ struct publish_options {
   std::string in_reply_to;
   std::string case_reference;
   int expires_in_hours = 0;
+  bool http = false;  // POST /v1/alerts on the HTTPS listener instead of the native protocol
   int retries = 3;
   int timeout_ms = 10000;
 };
@@ -97,6 +100,39 @@ std::string iso8601(const google::protobuf::Timestamp& t) {
   return std::string(buf) + frac;
 }
 
+// POST /v1/alerts with the same signed envelope; retries only what is safe
+// to retry (UNAVAILABLE, RESOURCE_EXHAUSTED, a lost connection).
+int publish_over_https(const publish_options& o, const pki::identity& id, const v1::Envelope& envelope) {
+  std::string body;
+  (void)google::protobuf::util::MessageToJsonString(envelope, &body);
+  for (int attempt = 0;; ++attempt) {
+    std::string failure;
+    try {
+      auto r = client::https_request(id, o.server, "POST", "/v1/alerts", body, "application/json",
+                                     std::chrono::milliseconds(o.timeout_ms));
+      auto answer = nlohmann::json::parse(r.body, nullptr, false);
+      if (r.status == 200 || r.status == 201) {
+        std::cout << answer.dump() << std::endl;
+        return 0;
+      }
+      std::string code = answer.is_object() ? answer.value("code", "HTTP " + std::to_string(r.status)) : "";
+      std::string message = answer.is_object() ? answer.value("message", r.body) : r.body;
+      if (r.status != 503 && r.status != 429) {
+        std::cerr << "liaison publish: rejected: " << code << ": " << message << "\n";
+        return 2;
+      }
+      failure = code + ": " + message;
+    } catch (const client::client_error& e) {
+      failure = e.what();
+    }
+    if (attempt >= o.retries) {
+      std::cerr << "liaison publish: " << failure << " (gave up after " << attempt + 1 << " attempts)\n";
+      return 3;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 << std::min(attempt, 4)));
+  }
+}
+
 int run_publish(const publish_options& o) {
   auto id = pki::load_identity(o.id_dir);
   if (id.signing_key_file.empty())
@@ -105,6 +141,7 @@ int run_publish(const publish_options& o) {
   // Sign once: every retry sends the same bytes under the same id, so the
   // server's idempotency turns a retry after a lost answer into the original result.
   auto envelope = client::sign_alert(build_alert(o, id.member), key, id.key_id);
+  if (o.http) return publish_over_https(o, id, envelope);
   client::connect_options options{o.server, std::chrono::milliseconds(o.timeout_ms), "liaison-cli/publish"};
   for (int attempt = 0;; ++attempt) {
     try {
@@ -147,7 +184,9 @@ void add_publish_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<publish_options>();
   auto* cmd = app.add_subcommand("publish", "sign and publish one alert (prints id, seq, received_at as JSON)");
   cmd->add_option("--id", o->id_dir, "identity folder of a desk, e.g. .liaison/pki/AT/desk")->required();
-  cmd->add_option("--server", o->server, "HOST:PORT of the native listener")->capture_default_str();
+  cmd->add_option("--server", o->server, "HOST:PORT of the native listener (of the HTTPS listener with --http)")
+      ->capture_default_str();
+  cmd->add_flag("--http", o->http, "publish with POST /v1/alerts on the HTTPS listener");
   cmd->add_option("--to", o->to, "recipients: member codes and group names, e.g. HU,RS or WB6 or ALL")
       ->required()
       ->delimiter(',');

@@ -3,6 +3,7 @@
 // acknowledges it once printed, and resumes from its cursor after a lost
 // connection.
 #include "client/native_client.hpp"
+#include "client/web_client.hpp"
 #include "commands.hpp"
 #include "core/names.hpp"
 #include "crypto/alert_signature.hpp"
@@ -31,6 +32,8 @@ struct subscribe_options {
   std::uint64_t count = 0;
   std::string keys_dir;
   bool no_ack = false;
+  bool ws = false;              // the WebSocket stream instead of the native protocol
+  std::string format = "proto";  // its subprotocol: proto or json
   bool reconnect = true;
   int ping_seconds = 30;
   int timeout_ms = 10000;
@@ -114,9 +117,9 @@ nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
 }
 
 // One connection's worth of consuming. Returns true when --count was reached.
-bool consume(const subscribe_options& o, const pki::identity& id, key_ring& keys, std::uint64_t& printed,
-             bool first) {
-  client::native_client conn(id, {o.server, ms(o.timeout_ms), "liaison-cli/subscribe"});
+template <class Connection>
+bool consume(Connection& conn, const subscribe_options& o, const pki::identity& id, key_ring& keys,
+             std::uint64_t& printed, bool first) {
   v1::Subscribe sub;
   sub.set_consumer(o.consumer);
   // Only the first connection honours --from-seq/--only-new; a reconnect
@@ -124,7 +127,9 @@ bool consume(const subscribe_options& o, const pki::identity& id, key_ring& keys
   if (first && o.from_seq > 0) sub.set_from_seq(o.from_seq);
   else if (first && o.only_new) sub.mutable_only_new();
   else sub.mutable_stored_cursor();
-  auto answer = conn.subscribe(sub, ms(o.timeout_ms));
+  v1::Frame request;
+  *request.mutable_subscribe() = sub;
+  auto answer = conn.call(std::move(request), ms(o.timeout_ms));
   if (answer.has_error())
     throw std::invalid_argument(v1::ErrorCode_Name(answer.error().code()) + ": " + answer.error().message());
   std::cerr << "liaison subscribe: consumer '" << o.consumer << "' of " << id.principal << " resumes after seq "
@@ -148,7 +153,12 @@ bool consume(const subscribe_options& o, const pki::identity& id, key_ring& keys
     if (!frame->has_deliver()) continue;
     std::cout << describe(frame->deliver(), keys).dump() << std::endl;
     ++printed;
-    if (!o.no_ack) conn.ack(o.consumer, frame->deliver().seq());
+    if (!o.no_ack) {
+      v1::Frame ack;
+      ack.mutable_ack()->set_consumer(o.consumer);
+      ack.mutable_ack()->set_up_to_seq(frame->deliver().seq());
+      conn.send(std::move(ack));
+    }
   }
 }
 
@@ -158,7 +168,16 @@ int run_subscribe(const subscribe_options& o) {
   std::uint64_t printed = 0;
   for (int attempt = 0;; ++attempt) {
     try {
-      if (consume(o, id, keys, printed, attempt == 0)) return 0;
+      bool done = false;
+      if (o.ws) {
+        auto format = o.format == "json" ? client::stream_format::json : client::stream_format::proto;
+        client::stream_client conn(id, o.server, format, ms(o.timeout_ms), "liaison-cli/subscribe");
+        done = consume(conn, o, id, keys, printed, attempt == 0);
+      } else {
+        client::native_client conn(id, {o.server, ms(o.timeout_ms), "liaison-cli/subscribe"});
+        done = consume(conn, o, id, keys, printed, attempt == 0);
+      }
+      if (done) return 0;
     } catch (const std::invalid_argument& e) {
       std::cerr << "liaison subscribe: refused: " << e.what() << "\n";
       return 2;
@@ -179,7 +198,12 @@ void add_subscribe_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<subscribe_options>();
   auto* cmd = app.add_subcommand("subscribe", "receive alerts for your member as JSON lines, acknowledging them");
   cmd->add_option("--id", o->id_dir, "identity folder, e.g. .liaison/pki/HU/desk")->required();
-  cmd->add_option("--server", o->server, "HOST:PORT of the native listener")->capture_default_str();
+  cmd->add_option("--server", o->server, "HOST:PORT of the native listener (of the HTTPS listener with --ws)")
+      ->capture_default_str();
+  cmd->add_flag("--ws", o->ws, "use the WebSocket stream (wss://SERVER/v1/stream) instead of the native protocol");
+  cmd->add_option("--format", o->format, "WebSocket subprotocol: proto (liaison.v1.proto) or json (liaison.v1.json)")
+      ->check(CLI::IsMember({"proto", "json"}))
+      ->capture_default_str();
   cmd->add_option("--consumer", o->consumer, "durable consumer name (1-64 of A-Z a-z 0-9 . _ -)")->required();
   auto* from = cmd->add_option("--from-seq", o->from_seq, "replay from this seq instead of the stored cursor");
   cmd->add_flag("--only-new", o->only_new, "skip the backlog")->excludes(from);

@@ -23,7 +23,7 @@ packages=(
   nlohmann-json3-dev        # JSON frames and the HTTPS API
   # tests
   libgtest-dev libgmock-dev
-  python3 python3-websockets  # WebSocket test clients
+  python3 python3-websockets python3-protobuf  # WebSocket and HTTPS test clients (not written by us)
   # database: server for the local clusters, client tools
   postgresql-15 postgresql-client-15
   # process and socket tools of the scripts and tests: ps, pgrep, kill (procps), ss (iproute2)

@@ -1,5 +1,7 @@
 #include "client/native_client.hpp"
 
+#include "client/detail.hpp"
+
 #include "core/host_port.hpp"
 #include "protocol/frame_reader.hpp"
 
@@ -29,6 +31,20 @@ ms remaining(clock::time_point deadline) {
 
 }  // namespace
 
+void detail::configure_tls(asio::ssl::context& tls, const pki::identity& id, bool present_certificate) {
+  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_3_VERSION);
+  boost::system::error_code ec;
+  if (present_certificate) {
+    tls.use_certificate_chain_file(id.cert_file, ec);
+    if (ec) throw client_error("cannot load the client certificate " + id.cert_file + ": " + ec.message());
+    tls.use_private_key_file(id.key_file, asio::ssl::context::pem, ec);
+    if (ec) throw client_error("cannot load the client key " + id.key_file + ": " + ec.message());
+  }
+  tls.load_verify_file(id.ca_file, ec);
+  if (ec) throw client_error("cannot load the CA certificate " + id.ca_file + ": " + ec.message());
+  tls.set_verify_mode(asio::ssl::verify_peer);
+}
+
 struct native_client::impl {
   asio::io_context io;
   asio::ssl::context tls{asio::ssl::context::tls_client};
@@ -39,28 +55,15 @@ struct native_client::impl {
   std::uint64_t next_id = 1;
   ms timeout{10000};
 
-  // Runs one asynchronous operation to completion or until `limit` passes
-  // (then cancels it and reports timed_out).
   template <class Start>
   std::pair<boost::system::error_code, std::size_t> run(Start start, ms limit) {
-    boost::system::error_code result = asio::error::would_block;
-    std::size_t bytes = 0;
-    bool done = false;
-    start([&](boost::system::error_code ec, std::size_t n) {
-      result = ec;
-      bytes = n;
-      done = true;
-    });
-    io.restart();
-    io.run_for(limit);
-    if (!done) {
-      boost::system::error_code ignored;
-      stream->next_layer().cancel(ignored);
-      io.restart();
-      io.run();
-      return {asio::error::timed_out, 0};
-    }
-    return {result, bytes};
+    return detail::run_for(
+        io,
+        [this] {
+          boost::system::error_code ignored;
+          stream->next_layer().cancel(ignored);
+        },
+        std::move(start), limit);
   }
 
   void write(std::string_view bytes) {
@@ -100,17 +103,8 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
   auto target = core::parse_host_port(options.server);
   if (!target) throw client_error("server address '" + options.server + "' is not HOST:PORT");
 
-  SSL_CTX_set_min_proto_version(s.tls.native_handle(), TLS1_3_VERSION);
+  detail::configure_tls(s.tls, id, options.present_certificate);
   boost::system::error_code ec;
-  if (options.present_certificate) {
-    s.tls.use_certificate_chain_file(id.cert_file, ec);
-    if (ec) throw client_error("cannot load the client certificate " + id.cert_file + ": " + ec.message());
-    s.tls.use_private_key_file(id.key_file, asio::ssl::context::pem, ec);
-    if (ec) throw client_error("cannot load the client key " + id.key_file + ": " + ec.message());
-  }
-  s.tls.load_verify_file(id.ca_file, ec);
-  if (ec) throw client_error("cannot load the CA certificate " + id.ca_file + ": " + ec.message());
-  s.tls.set_verify_mode(asio::ssl::verify_peer);
   s.stream = std::make_unique<asio::ssl::stream<tcp::socket>>(s.io, s.tls);
   s.stream->set_verify_callback(asio::ssl::host_name_verification(target->host));
   SSL_set_tlsext_host_name(s.stream->native_handle(), target->host.c_str());

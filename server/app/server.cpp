@@ -1,6 +1,8 @@
 #include "app/server.hpp"
 
 #include "broker/exchange.hpp"
+#include "net/http_api.hpp"
+#include "net/https_listener.hpp"
 #include "net/native_listener.hpp"
 #include "net/tls.hpp"
 #include "store/migrations.hpp"
@@ -9,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <google/protobuf/stubs/logging.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -46,7 +49,8 @@ std::shared_ptr<const core::registry> load_registry(const config::server_config&
 }
 
 // SIGHUP: reload members.toml; principals that disappeared lose their connections.
-void reload(const config::server_config& config, broker::exchange& exchange, net::native_listener& native) {
+void reload(const config::server_config& config, broker::exchange& exchange,
+            std::initializer_list<net::session_registry*> sessions) {
   std::shared_ptr<const core::registry> next;
   try {
     next = load_registry(config);
@@ -70,14 +74,40 @@ void reload(const config::server_config& config, broker::exchange& exchange, net
                         {"keys", next->data().keys.size()},
                         {"disconnected", removed}};
   exchange.replace_registry(next, detail.dump());
-  for (const auto& id : removed) native.sessions().stop_principal(id);
+  for (const auto& id : removed)
+    for (auto* registry : sessions) registry->stop_principal(id);
   spdlog::info("registry reloaded: {} members, {} principals, {} keys; {} principals disconnected",
                next->data().members.size(), next->data().principals.size(), next->data().keys.size(), removed.size());
+}
+
+// The Prometheus text exposition of what an operator watches.
+std::string render_metrics(const broker::exchange& exchange, net::native_listener& native, net::https_listener& https) {
+  auto w = exchange.writer_stats();
+  std::string out;
+  auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  metric("liaison_database_up", "gauge", "1 while the database accepts the writer's transactions.",
+         exchange.ready() ? 1 : 0);
+  metric("liaison_alerts_committed_total", "counter", "Alerts committed by this node.", w.alerts_committed);
+  metric("liaison_commit_batches_total", "counter", "Group-commit transactions.", w.batches);
+  metric("liaison_failed_batches_total", "counter", "Group-commit transactions that failed.", w.failed_batches);
+  metric("liaison_audit_rows_total", "counter", "Audit rows written by this node.", w.audit_rows);
+  metric("liaison_audit_dropped_total", "counter", "Audit events that could not be written.", w.audit_dropped);
+  metric("liaison_log_head_seq", "gauge", "Highest seq fanned out by this node.", exchange.live_hub().last_seq());
+  metric("liaison_live_consumers", "gauge", "Consumers on the live path.", exchange.live_hub().attached_count());
+  metric("liaison_native_connections", "gauge", "Open native-protocol connections.", native.sessions().count());
+  metric("liaison_https_connections", "gauge", "Open HTTPS connections.", https.connections().count());
+  metric("liaison_streams", "gauge", "Open WebSocket streams.", https.streams().count());
+  return out;
 }
 
 }  // namespace
 
 void setup_logging(const config::log_section& log) {
+  // Logs go to stderr (systemd's journal, a container's log); stdout stays free.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("liaisond"));
   spdlog::set_level(spdlog::level::from_str(log.level));
   if (log.format == "json")
     spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","thread":%t,"message":"%v"})");
@@ -110,29 +140,45 @@ int run_server(const config::server_config& config, const run_options& options) 
 
   broker::exchange exchange(config, registry, system_now);
   exchange.start();
+  // Open the listeners only once publishes can be acknowledged, so that the
+  // first client is not told UNAVAILABLE by a server that just started.
+  for (int waited = 0; !exchange.ready(); ++waited) {
+    if (waited == 300) throw std::runtime_error("the database writer did not connect within 30 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 
   asio::io_context io;
-  auto tls = net::make_server_tls(config.tls);
-  net::native_listener native(io, exchange, tls, config.native, "liaisond/" LIAISON_VERSION " " + config.node_id);
+  const std::string server_name = "liaisond/" LIAISON_VERSION " " + config.node_id;
+  net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native, server_name);
   native.listen(config.native.listen);
+  net::http_router router;
+  net::https_listener https(io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
+                            config.https, router, server_name);
+  net::add_core_routes(router, [&] { return render_metrics(exchange, native, https); });
+  https.listen(config.https.listen);
   native.start();
+  https.start();
   auto native_at = endpoint_text(native.local_endpoint());
+  auto https_at = endpoint_text(https.local_endpoint());
   spdlog::info("native protocol listening on {} (TLS 1.3, client certificate required)", native_at);
-  if (!options.port_file.empty()) write_port_file(options.port_file, {{"native", native_at}});
+  spdlog::info("HTTPS API and WebSocket stream listening on {} (TLS 1.3)", https_at);
+  if (!options.port_file.empty()) write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
   exchange.audit(core::audit_event{exchange.now(), "server", "", std::string(core::audit_action::server_start),
-                                   config.node_id, "ok", nlohmann::json{{"native", native_at}}.dump()});
+                                   config.node_id, "ok",
+                                   nlohmann::json{{"native", native_at}, {"https", https_at}}.dump()});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
                                                                              int signo) {
     if (ec) return;
     if (signo == SIGHUP) {
-      reload(config, exchange, native);
+      reload(config, exchange, {&native.sessions(), &https.connections(), &https.streams()});
       signals.async_wait(on_signal);
       return;
     }
     spdlog::info("signal {}: stopping", signo);
     native.stop();
+    https.stop();
     signals.cancel();
   };
   signals.async_wait(on_signal);

@@ -77,9 +77,27 @@ max_header_bytes = )"
 # Largest request body or WebSocket message, 1 KiB to 64 MiB.
 max_body_bytes = )"
     << d.https.max_body_bytes << R"(
-# Time allowed to receive one request and send its response.
+# Time allowed for the TLS handshake, then to receive one request and send
+# its response.
 request_timeout = )"
     << t(d.https.request_timeout) << R"(
+# Open HTTPS and WebSocket connections of all principals together.
+max_connections = )"
+    << d.https.max_connections << R"(
+# Concurrent WebSocket streams (wss://HOST:PORT/v1/stream) of one principal;
+# one more is accepted and closed with code 1013 (try again later).
+max_streams_per_principal = )"
+    << d.https.max_streams_per_principal << R"(
+# A stream with no traffic at all (not even a pong) for this long is closed
+# with code 1001; the server pings a quiet stream every stream_ping_interval.
+stream_idle_timeout = )"
+    << t(d.https.stream_idle_timeout) << R"(
+stream_ping_interval = )"
+    << t(d.https.stream_ping_interval) << R"(
+# Bytes queued for one stream, at least max_body_bytes; a subscriber beyond it
+# catches up from the database.
+stream_outbox_max_bytes = )"
+    << d.https.stream_outbox_max_bytes << R"(
 
 [tls]
 # Files of the task force PKI, in PEM. Required, except crl_file.

@@ -126,8 +126,7 @@ void read_keys(table_reader& top, parsed_members& out) {
 
 // Entries with a missing or unusable required key are left out, so that
 // registry::check does not report them a second time.
-parsed_members parse_members(const std::string& path, detail::problem_list& problems) {
-  auto root = detail::parse_toml_file(path);
+parsed_members parse_members(const toml::table& root, detail::problem_list& problems) {
   table_reader top(&root, "", problems);
   parsed_members out;
   read_members(top, out.file);
@@ -147,6 +146,19 @@ core::registry_data to_registry_data(members_file file) {
   return data;
 }
 
+// The one code path of read_members_file and parse_members_text.
+members_file check_members(const toml::table& root, const std::string& path) {
+  detail::problem_list problems;
+  auto parsed = parse_members(root, problems);
+  auto data = to_registry_data(parsed.file);
+  // The key material is not read here; a placeholder of the right size keeps
+  // registry::check from reporting it.
+  for (auto& k : data.keys) k.public_key.assign(32, '\0');
+  for (auto& p : core::registry::check(data)) problems.push_back(std::move(p));
+  if (!problems.empty()) throw config_error(path, std::move(problems));
+  return std::move(parsed.file);
+}
+
 }  // namespace
 
 core::tlp default_clearance(core::role r) {
@@ -164,20 +176,16 @@ core::tlp default_clearance(core::role r) {
 }
 
 members_file read_members_file(const std::string& path) {
-  detail::problem_list problems;
-  auto parsed = parse_members(path, problems);
-  auto data = to_registry_data(parsed.file);
-  // The key material is not read here; a placeholder of the right size keeps
-  // registry::check from reporting it.
-  for (auto& k : data.keys) k.public_key.assign(32, '\0');
-  for (auto& p : core::registry::check(data)) problems.push_back(std::move(p));
-  if (!problems.empty()) throw config_error(path, std::move(problems));
-  return std::move(parsed.file);
+  return check_members(detail::parse_toml_file(path), path);
+}
+
+members_file parse_members_text(std::string_view toml, const std::string& name) {
+  return check_members(detail::parse_toml_text(toml, name), name);
 }
 
 core::registry_data load_registry(const registry_section& section) {
   detail::problem_list problems;
-  auto parsed = parse_members(section.members_file, problems);
+  auto parsed = parse_members(detail::parse_toml_file(section.members_file), problems);
   auto data = to_registry_data(parsed.file);
   for (std::size_t i = 0; i < data.keys.size(); ++i) {
     const auto& entry = parsed.file.keys[i];

@@ -7,6 +7,7 @@
 #include "core/types.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace liaison::config {
@@ -34,5 +35,8 @@ core::tlp default_clearance(core::role r);
 // does (duplicates, unknown members), except for the key material, which it
 // never reads. Throws config_error listing every problem.
 members_file read_members_file(const std::string& path);
+// The same from text already in memory (fuzzing, tests); `name` is the file
+// named in messages. Throws config_error.
+members_file parse_members_text(std::string_view toml, const std::string& name);
 
 }  // namespace liaison::config

@@ -87,6 +87,18 @@ void read_https(table_reader r, https_section& h) {
   r.read_count("max_header_bytes", h.max_header_bytes, kib, mib);
   r.read_count("max_body_bytes", h.max_body_bytes, kib, 64 * mib);
   r.read_duration("request_timeout", h.request_timeout, core::duration{1});
+  r.read_count("max_connections", h.max_connections, 1, huge);
+  r.read_count("max_streams_per_principal", h.max_streams_per_principal, 1, huge);
+  r.read_duration("stream_idle_timeout", h.stream_idle_timeout, core::duration{1});
+  if (r.read_duration("stream_ping_interval", h.stream_ping_interval, core::duration{1}) &&
+      h.stream_ping_interval >= h.stream_idle_timeout)
+    r.expected("stream_ping_interval", "a duration shorter than https.stream_idle_timeout",
+               *r.node("stream_ping_interval"));
+  if (r.read_count("stream_outbox_max_bytes", h.stream_outbox_max_bytes, kib, 16 * gib) &&
+      h.stream_outbox_max_bytes < h.max_body_bytes)
+    r.expected("stream_outbox_max_bytes",
+               "at least https.max_body_bytes (" + std::to_string(h.max_body_bytes) + ")",
+               *r.node("stream_outbox_max_bytes"));
   r.finish();
 }
 
@@ -136,6 +148,25 @@ void read_log(table_reader r, log_section& l) {
   r.read_choice("level", l.level, {"trace", "debug", "info", "warn", "error"});
   r.read_choice("format", l.format, {"text", "json"});
   r.finish();
+}
+
+// The one code path of load_server_config and parse_server_config_text.
+server_config parse_server_config(const toml::table& root, const std::string& path) {
+  const auto base = fs::absolute(path).parent_path();
+  detail::problem_list problems;
+  table_reader top(&root, "", problems);
+  server_config c;
+  read_server(top.section("server"), c);
+  read_native(top.section("native"), c.native);
+  read_https(top.section("https"), c.https);
+  read_tls(top.section("tls"), c.tls, base);
+  read_database(top.section("database"), c.database);
+  read_registry(top.section("registry"), c.registry, base);
+  read_alerts(top.section("alerts"), c.alerts);
+  read_log(top.section("log"), c.log);
+  top.finish();
+  if (!problems.empty()) throw config_error(path, std::move(problems));
+  return c;
 }
 
 }  // namespace
@@ -188,22 +219,11 @@ std::string format_duration(duration d) {
 }
 
 server_config load_server_config(const std::string& path) {
-  auto root = detail::parse_toml_file(path);
-  const auto base = fs::absolute(path).parent_path();
-  detail::problem_list problems;
-  table_reader top(&root, "", problems);
-  server_config c;
-  read_server(top.section("server"), c);
-  read_native(top.section("native"), c.native);
-  read_https(top.section("https"), c.https);
-  read_tls(top.section("tls"), c.tls, base);
-  read_database(top.section("database"), c.database);
-  read_registry(top.section("registry"), c.registry, base);
-  read_alerts(top.section("alerts"), c.alerts);
-  read_log(top.section("log"), c.log);
-  top.finish();
-  if (!problems.empty()) throw config_error(path, std::move(problems));
-  return c;
+  return parse_server_config(detail::parse_toml_file(path), path);
+}
+
+server_config parse_server_config_text(std::string_view toml, const std::string& name) {
+  return parse_server_config(detail::parse_toml_text(toml, name), name);
 }
 
 }  // namespace liaison::config

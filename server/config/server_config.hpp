@@ -38,9 +38,14 @@ struct native_section {
 // [https]: HTTPS API and WebSocket stream (Beast), same identity rules.
 struct https_section {
   std::string listen = "0.0.0.0:8443";
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1 << 20;
-  duration request_timeout = 30s;
+  std::size_t max_header_bytes = 16 * 1024;    // request line and headers; beyond: 431
+  std::size_t max_body_bytes = 1 << 20;        // request body or WebSocket message; beyond: 413 / close 1009
+  duration request_timeout = 30s;              // TLS handshake, then each request and its response
+  std::size_t max_connections = 4096;          // HTTPS and WebSocket connections together
+  std::size_t max_streams_per_principal = 8;   // concurrent WebSocket streams of one principal
+  duration stream_idle_timeout = 60s;          // a stream with no traffic (not even a pong) for this long is closed
+  duration stream_ping_interval = 20s;         // the server pings an otherwise quiet stream this often
+  std::size_t stream_outbox_max_bytes = 8 << 20;  // per stream; a consumer beyond it reads from the database
 };
 
 // [tls]: files of the task force PKI.
@@ -102,6 +107,10 @@ class config_error : public std::runtime_error {
 // Parses and validates liaison.toml. Relative paths in the file are resolved
 // against the file's directory. Throws config_error.
 server_config load_server_config(const std::string& path);
+// The same from text already in memory (fuzzing, tests): `name` is the file
+// named in messages, and relative paths resolve against its directory; it
+// must not be empty. Throws config_error.
+server_config parse_server_config_text(std::string_view toml, const std::string& name);
 
 // Parses members.toml and loads the public key files it names from
 // `section.keys_dir`; checks the result with core::registry::check.

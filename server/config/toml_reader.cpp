@@ -31,12 +31,16 @@ toml::table parse_toml_file(const std::string& path) {
   if (!in) throw config_error(path, {std::string("cannot read the file: ") + std::strerror(errno)});
   std::ostringstream text;
   text << in.rdbuf();
+  return parse_toml_text(text.str(), path);
+}
+
+toml::table parse_toml_text(std::string_view text, const std::string& name) {
   try {
-    return toml::parse(text.str(), path);
+    return toml::parse(text, name);
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
     throw config_error(
-        path, {"line " + std::to_string(at.line) + ", column " + std::to_string(at.column) +
+        name, {"line " + std::to_string(at.line) + ", column " + std::to_string(at.column) +
                ": expected valid TOML, got " + std::string(e.description())});
   }
 }

@@ -22,6 +22,9 @@ using problem_list = std::vector<std::string>;
 // Parses `path`. Throws config_error naming the file when it cannot be read or
 // is not valid TOML.
 toml::table parse_toml_file(const std::string& path);
+// Parses TOML text already in memory; `name` is the file named in messages.
+// Throws config_error when the text is not valid TOML.
+toml::table parse_toml_text(std::string_view text, const std::string& name);
 
 // How a value is named after "got": `integer 30`, `string "abc"`, `a table`.
 std::string describe(const toml::node& node);

@@ -22,6 +22,12 @@ void outbox::push_reply(std::uint64_t correlation_id, const protocol::reply_body
   push_locked(std::move(item), lock);
 }
 
+void outbox::push_close() {
+  std::unique_lock lock(mutex_);
+  if (closed_) return;
+  push_locked(outgoing{{}, {}, 0, true}, lock);
+}
+
 bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& alert) {
   {
     // Cheap early refusal before encoding.

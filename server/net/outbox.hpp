@@ -31,6 +31,8 @@ class outbox final : public broker::delivery_sink {
   outbox(std::size_t max_delivery_bytes, protocol::wire_format format, std::function<void()> wake);
 
   void push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply, bool close_after = false);
+  // Asks the writer to end the connection once what is queued is written.
+  void push_close();
 
   // broker::delivery_sink
   bool offer(const std::string& consumer, const core::stored_alert_ptr& alert) override;

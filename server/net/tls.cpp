@@ -9,7 +9,7 @@ namespace liaison::net {
 
 namespace ssl = boost::asio::ssl;
 
-std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls) {
+std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls, bool require_client_certificate) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
@@ -29,7 +29,8 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls) {
   load([&](auto& ec) { ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec); }, tls.key_file,
        "server private key");
   load([&](auto& ec) { ctx->load_verify_file(tls.ca_file, ec); }, tls.ca_file, "CA certificate");
-  ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  ctx->set_verify_mode(require_client_certificate ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                                                  : ssl::verify_peer);
   // Tell clients which CA we accept, so that they pick the right certificate.
   if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.ca_file.c_str()))
     SSL_CTX_set_client_CA_list(native, names);

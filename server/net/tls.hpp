@@ -15,8 +15,11 @@ typedef struct ssl_st SSL;
 namespace liaison::net {
 
 // Throws std::runtime_error naming the file when a certificate, key or CA
-// file cannot be loaded.
-std::shared_ptr<boost::asio::ssl::context> make_server_tls(const config::tls_section& tls);
+// file cannot be loaded. With `require_client_certificate` false (the HTTPS
+// listener, whose /healthz and /readyz need no identity) a certificate is
+// still requested and, when presented, verified in full.
+std::shared_ptr<boost::asio::ssl::context> make_server_tls(const config::tls_section& tls,
+                                                           bool require_client_certificate = true);
 
 // Subject common name of the peer's verified certificate; empty when there
 // is none.

@@ -3,6 +3,7 @@
 #include "liaison/v1/alert.pb.h"
 #include "liaison/v1/frame.pb.h"
 #include "core/names.hpp"
+#include "core/utf8.hpp"
 #include "protocol/frame_reader.hpp"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -146,7 +147,9 @@ struct reply_writer {
   void operator()(const core::error& e) const {
     auto* out = frame.mutable_error();
     out->set_code(static_cast<v1::ErrorCode>(e.code));
-    out->set_message(e.message);
+    // Messages may quote untrusted bytes or cut a character in two; a client
+    // refuses a whole Frame whose string field is not UTF-8.
+    out->set_message(core::to_valid_utf8(e.message));
   }
 };
 
@@ -215,6 +218,12 @@ std::string encode_deliver(const core::stored_alert& alert, std::string_view con
   to_wire(alert.received_at, d->mutable_received_at());
   for (const auto& m : alert.recipients.members) d->add_recipients(m);
   return serialize(frame, format);
+}
+
+core::result<core::envelope> decode_envelope_json(std::string_view json) {
+  v1::Envelope e;
+  if (auto parsed = parse(json, wire_format::json, e, "Envelope"); !parsed) return parsed.error();
+  return core::envelope{e.payload(), e.signature(), e.key_id()};
 }
 
 core::result<core::alert> decode_alert(std::string_view payload) {

@@ -27,6 +27,11 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
 std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply, wire_format format);
 std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer, wire_format format);
 
+// A signed envelope in protobuf's JSON mapping, as POST /v1/alerts takes it:
+// {"payload": BASE64, "signature": BASE64, "keyId": "AT-1"} ("key_id" is
+// accepted too). INVALID_ARGUMENT on malformed JSON, bad base64 or unknown fields.
+core::result<core::envelope> decode_envelope_json(std::string_view json);
+
 // The alert inside a signed payload. INVALID_ARGUMENT when the bytes are not
 // an Alert, hold unknown fields, or an enum value outside the known range.
 core::result<core::alert> decode_alert(std::string_view payload);

@@ -78,6 +78,29 @@ TEST_F(CliTest, RejectedPublishPrintsCodeAndMessageAndFails) {
   EXPECT_TRUE(r.out.empty());
 }
 
+TEST_F(CliTest, PublishOverHttpsAndSubscribeOverTheWebSocketStream) {
+  auto r = run({"publish", "--http", "--id", id("AT/desk"), "--server", server.https_address(), "--to", "HU",
+                "--subject", "over HTTPS"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto published = json_lines(r.out);
+  ASSERT_EQ(published.size(), 1u);
+  for (std::string format : {"json", "proto"}) {
+    auto s = run({"subscribe", "--ws", "--format", format, "--id", id("partner-HU"), "--server",
+                  server.https_address(), "--consumer", "ws-" + format, "--count", "1"});
+    ASSERT_EQ(s.exit_code, 0) << format << ": " << s.err;
+    auto lines = json_lines(s.out);
+    ASSERT_EQ(lines.size(), 1u) << format;
+    EXPECT_EQ(lines[0]["id"], published[0]["id"]) << format;
+    EXPECT_EQ(lines[0]["seq"], published[0]["seq"]) << format;
+    EXPECT_TRUE(lines[0]["signature_verified"].get<bool>()) << format;
+  }
+  // A rejection over HTTPS reads like one over the native protocol.
+  auto bad = run({"publish", "--http", "--id", id("AT/desk"), "--server", server.https_address(), "--to", "NOWHERE",
+                  "--subject", "x"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("INVALID_ARGUMENT"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, SubscriberKilledMidStreamResumesFromItsCursorWithoutLoss) {
   // Step 1: twenty alerts for Hungary.
   auto at_desk = identity("AT/desk");

@@ -83,7 +83,9 @@ void liaisond_process::start() {
                        std::chrono::seconds(60));
   if (!up || !std::filesystem::exists(port_file))
     throw std::runtime_error("liaisond did not start; its log:\n" + log());
-  native_ = nlohmann::json::parse(read_file(port_file)).at("native").get<std::string>();
+  auto ports = nlohmann::json::parse(read_file(port_file));
+  native_ = ports.at("native").get<std::string>();
+  https_ = ports.value("https", "");
 }
 
 std::string liaisond_process::log() const {

@@ -25,6 +25,7 @@ class liaisond_process {
   ~liaisond_process();  // SIGTERM, then SIGKILL if it does not stop in time
 
   const std::string& native_address() const { return native_; }
+  const std::string& https_address() const { return https_; }
   std::string log() const;  // stderr so far
   pid_t pid() const { return process_->pid(); }
   void kill9();
@@ -38,6 +39,7 @@ class liaisond_process {
   temp_dir dir_;
   std::string config_file_;
   std::string native_;
+  std::string https_;
   std::unique_ptr<child_process> process_;
   int starts_ = 0;
 };

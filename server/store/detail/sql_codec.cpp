@@ -3,6 +3,7 @@
 #include "core/hex.hpp"
 #include "core/names.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -66,6 +67,111 @@ std::string sql_text_array(const std::vector<std::string>& items) {
     out += '"';
   }
   out += '}';
+  return out;
+}
+
+sql_array::sql_array(std::size_t reserve_bytes) : text_("{") {
+  text_.reserve(reserve_bytes + 2);
+}
+
+void sql_array::separate() {
+  if (!empty_) text_ += ',';
+  empty_ = false;
+}
+
+void sql_array::add(std::string_view text) {
+  separate();
+  text_ += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') text_ += '\\';
+    text_ += c;
+  }
+  text_ += '"';
+}
+
+void sql_array::add(std::uint64_t number) {
+  separate();
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, number);
+  text_.append(digits, end);
+}
+
+void sql_array::add_bytea(std::string_view bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  separate();
+  // "\\x" inside the quotes is the hex input form's "\x" once the array is parsed.
+  const std::size_t at = text_.size();
+  text_.resize(at + 5 + 2 * bytes.size());
+  char* out = text_.data() + at;
+  *out++ = '"';
+  *out++ = '\\';
+  *out++ = '\\';
+  *out++ = 'x';
+  for (unsigned char b : bytes) {
+    *out++ = hex[b >> 4];
+    *out++ = hex[b & 15];
+  }
+  *out = '"';
+}
+
+void sql_array::add_timestamp(core::time_point t) {
+  separate();
+  text_ += '"';
+  text_ += sql_timestamp(t);
+  text_ += '"';
+}
+
+void sql_array::add_null() {
+  separate();
+  text_ += "NULL";
+}
+
+std::string sql_array::take() {
+  text_ += '}';
+  std::string out = std::move(text_);
+  text_ = "{";
+  empty_ = true;
+  return out;
+}
+
+namespace {
+
+void put_u32(char* out, std::uint32_t v) {
+  out[0] = static_cast<char>(v >> 24);
+  out[1] = static_cast<char>(v >> 16);
+  out[2] = static_cast<char>(v >> 8);
+  out[3] = static_cast<char>(v);
+}
+
+// array_recv's header: dimensions, has-NULLs flag, element type, then per
+// dimension its length and lower bound.
+constexpr std::size_t array_header_bytes = 20;
+constexpr std::uint32_t bytea_oid = 17;
+
+}  // namespace
+
+sql_binary_bytea_array::sql_binary_bytea_array(std::size_t reserve_bytes)
+    : bytes_(array_header_bytes, '\0') {
+  bytes_.reserve(array_header_bytes + reserve_bytes);
+}
+
+void sql_binary_bytea_array::add(std::string_view bytes) {
+  char length[4];
+  put_u32(length, static_cast<std::uint32_t>(bytes.size()));
+  bytes_.append(length, 4);
+  bytes_.append(bytes);
+  ++count_;
+}
+
+std::string sql_binary_bytea_array::take() {
+  put_u32(bytes_.data(), 1);
+  put_u32(bytes_.data() + 4, 0);
+  put_u32(bytes_.data() + 8, bytea_oid);
+  put_u32(bytes_.data() + 12, count_);
+  put_u32(bytes_.data() + 16, 1);
+  std::string out = std::move(bytes_);
+  bytes_.assign(array_header_bytes, '\0');
+  count_ = 0;
   return out;
 }
 

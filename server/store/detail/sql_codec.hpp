@@ -39,6 +39,45 @@ std::string sql_bytea(std::string_view bytes);
 // A text[] parameter, '{"AT","DE"}', quoting every element.
 std::string sql_text_array(const std::vector<std::string>& items);
 
+// Builds the text of one array parameter (e.g. for `$1::bytea[]`), element
+// by element, quoting every element, for INSERT ... SELECT FROM unnest(...)
+// statements whose arity does not depend on the number of rows. Elements are
+// appended without intermediate strings (payloads are the bulk of a batch).
+class sql_array {
+ public:
+  explicit sql_array(std::size_t reserve_bytes = 0);
+  void add(std::string_view text);  // a text (or numeric, uuid...) element
+  void add(const std::string& text) { add(std::string_view(text)); }
+  void add(const char* text) { add(std::string_view(text)); }
+  void add(std::uint64_t number);
+  void add_bytea(std::string_view bytes);  // a bytea element, hex input form
+  void add_timestamp(core::time_point t);  // as sql_timestamp()
+  void add_null();
+  // The parameter text, "{...}"; the builder is empty afterwards.
+  std::string take();
+
+ private:
+  void separate();
+  std::string text_;
+  bool empty_ = true;
+};
+
+// Builds a bytea[] parameter in PostgreSQL's binary array format (to be
+// sent as a binary parameter): raw bytes, no hex text to build, send and
+// parse. Measured with bench/ceiling/pq_ceiling --method binary: about a
+// quarter less server time for a batch of 1 KiB alerts than hex text.
+class sql_binary_bytea_array {
+ public:
+  explicit sql_binary_bytea_array(std::size_t reserve_bytes = 0);
+  void add(std::string_view bytes);
+  // The parameter's bytes; the builder is empty afterwards.
+  std::string take();
+
+ private:
+  std::string bytes_;
+  std::uint32_t count_ = 0;
+};
+
 // Decoders for result fields (throw std::runtime_error on malformed input).
 std::string bytea_from(const pqxx::field& f);  // hex output form
 std::vector<std::string> text_array_from(const pqxx::field& f);

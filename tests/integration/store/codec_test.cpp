@@ -28,6 +28,40 @@ TEST(SqlCodecTest, ArraysQuoteEveryElement) {
   EXPECT_EQ(sql_bytea(std::string("\0\xff", 2)), "\\x00ff");
 }
 
+TEST(SqlCodecTest, ArrayParametersQuoteElementsAndHexEncodeBytea) {
+  // Given one element of each kind
+  sql_array a;
+  a.add("AT");
+  a.add("a\"b\\c");
+  a.add(std::uint64_t{42});
+  a.add_null();
+  a.add_bytea(std::string("\0\xff", 2));
+  a.add_timestamp(micros(1'700'000'000'123'457));
+  // Then the array text has them in order, bytea in hex input form
+  EXPECT_EQ(a.take(), R"({"AT","a\"b\\c",42,NULL,"\\x00ff","2023-11-14 22:13:20.123457+00"})");
+  // And the builder starts afresh
+  EXPECT_EQ(a.take(), "{}");
+}
+
+TEST(SqlCodecTest, BinaryByteaArraysHaveArrayRecvsLayout) {
+  // Given two elements
+  sql_binary_bytea_array a;
+  a.add(std::string("\x01\x02", 2));
+  a.add("");
+  // Then: 1 dimension, no NULLs, element type bytea (17), 2 elements from 1,
+  // each a 4-byte big-endian length and its bytes
+  const std::string expected(
+      "\0\0\0\x01"
+      "\0\0\0\0"
+      "\0\0\0\x11"
+      "\0\0\0\x02"
+      "\0\0\0\x01"
+      "\0\0\0\x02\x01\x02"
+      "\0\0\0\0",
+      30);
+  EXPECT_EQ(a.take(), expected);
+}
+
 TEST(SqlCodecTest, PlaceholdersNumberRowsAndColumns) {
   EXPECT_EQ(placeholders(2, {"bigint", "text"}), "($1::bigint,$2::text),($3::bigint,$4::text)");
   EXPECT_EQ(placeholders(1, {"uuid"}, 7), "($7::uuid)");

@@ -107,7 +107,7 @@ TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
   EXPECT_EQ(config.tls.cert_file, (out / "server/cert.pem").string());
   auto data = config::load_registry(config.registry);
   EXPECT_EQ(data.members.size(), 27u);
-  EXPECT_EQ(data.principals.size(), 29u);
+  EXPECT_EQ(data.principals.size(), 30u);
   ASSERT_EQ(data.keys.size(), 27u);
 
   // Each desk holds the private half of its member's registered key.

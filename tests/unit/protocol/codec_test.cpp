@@ -3,6 +3,7 @@
 #include "liaison/v1/alert.pb.h"
 #include "liaison/v1/frame.pb.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 namespace liaison::protocol {
@@ -132,6 +133,28 @@ TEST(CodecTest, ErrorRepliesCarryTheStableCode) {
   EXPECT_EQ(f.correlation_id(), 3u);
   EXPECT_EQ(f.error().code(), v1::BAD_SIGNATURE);
   EXPECT_EQ(f.error().message(), "no");
+}
+
+// Regression (found by fuzz/request_json_fuzz.cpp): protobuf's JSON parser
+// quotes the offending input in its message, and validation cuts ids to 64
+// bytes, so an error message may hold invalid UTF-8. Protobuf serialises it
+// anyway, and the client then refuses the whole Error frame.
+TEST(CodecTest, ErrorRepliesAreReadableWhenTheMessageIsNotUtf8) {
+  const auto text = std::string("{\"\0\0\0\x80", 6) + "correlationId\":\"9\"}";
+  auto decoded = decode_request(text, wire_format::json);
+  ASSERT_FALSE(decoded.has_value());
+  auto cut = core::make_error(core::errc::invalid_argument, "id '" + std::string(63, 'a') + "\xc3'");
+  for (const auto& e : {decoded.error(), cut}) {
+    v1::Frame binary;
+    ASSERT_TRUE(binary.ParseFromString(encode_reply(1, e, wire_format::binary)));
+    EXPECT_EQ(binary.error().code(), v1::INVALID_ARGUMENT);
+    EXPECT_FALSE(binary.error().message().empty());
+    v1::Frame native;
+    ASSERT_TRUE(native.ParseFromString(encode_reply(1, e, wire_format::native).substr(4)));
+    v1::Frame json;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(encode_reply(1, e, wire_format::json), &json).ok());
+    EXPECT_EQ(json.error().message(), binary.error().message());
+  }
 }
 
 }  // namespace

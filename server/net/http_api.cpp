@@ -1,0 +1,73 @@
+#include "net/http_api.hpp"
+
+#include "core/time_text.hpp"
+#include "net/await_callback.hpp"
+#include "protocol/codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace liaison::net {
+namespace {
+
+using boost::asio::awaitable;
+
+awaitable<http_reply> healthz(request_context&) { co_return json_reply(200, R"({"status":"up"})"); }
+
+// Ready means: this node can acknowledge publishes (the database is
+// reachable; migrations were applied before the listeners opened).
+awaitable<http_reply> readyz(request_context& ctx) {
+  if (ctx.exchange.ready()) co_return json_reply(200, R"({"status":"ready","database":"up"})");
+  auto reply = json_reply(503, R"({"status":"not ready","database":"unavailable"})");
+  reply.headers.emplace_back("Retry-After", "5");
+  co_return reply;
+}
+
+// POST /v1/alerts: the same admission, idempotency, errors and audit as the
+// native Publish. 201 for a new alert, 200 for a retry of a committed one.
+awaitable<http_reply> publish(request_context& ctx) {
+  auto content_type = ctx.request.header("Content-Type");
+  if (content_type.rfind("application/json", 0) != 0)
+    co_return error_reply(core::make_error(core::errc::invalid_argument,
+                                           "Content-Type must be application/json (an Envelope with base64 "
+                                           "payload and signature and a keyId)"));
+  auto envelope = protocol::decode_envelope_json(ctx.request.body);
+  if (!envelope) {
+    ctx.exchange.reject_publish(*ctx.who, envelope.error());
+    co_return error_reply(envelope.error());
+  }
+  auto decoded = protocol::decode_alert(envelope->payload);
+  if (!decoded) {
+    ctx.exchange.reject_publish(*ctx.who, decoded.error());
+    co_return error_reply(decoded.error());
+  }
+  auto& exchange = ctx.exchange;
+  const auto& who = *ctx.who;
+  // Named, not written inside the co_await expression (gcc bug 107288).
+  auto start = [&](std::function<void(core::result<store::publish_outcome>)> done) {
+    exchange.publish(who, *decoded, *envelope, std::move(done));
+  };
+  auto outcome = co_await await_callback<core::result<store::publish_outcome>>(std::move(start));
+  if (!outcome) co_return error_reply(outcome.error());
+  nlohmann::json body{{"id", decoded->id},
+                      {"seq", outcome->seq},
+                      {"received_at", core::to_rfc3339(outcome->received_at)},
+                      {"duplicate", outcome->duplicate}};
+  co_return json_reply(outcome->duplicate ? 200 : 201, body.dump());
+}
+
+}  // namespace
+
+void add_core_routes(http_router& router, std::function<std::string()> metrics) {
+  router.add("GET", "/healthz", {}, healthz);
+  router.add("GET", "/readyz", {}, readyz);
+  router.add("POST", "/v1/alerts", {core::role::desk}, publish);
+  router.add("GET", "/metrics", {core::role::admin},
+             [metrics = std::move(metrics)](request_context&) -> awaitable<http_reply> {
+               http_reply reply;
+               reply.content_type = "text/plain; version=0.0.4";
+               reply.body = metrics();
+               co_return reply;
+             });
+}
+
+}  // namespace liaison::net

@@ -1,0 +1,138 @@
+// The HTTPS API end to end with Python's http.client: health and readiness,
+// publishing a signed envelope with the same rules as the native protocol,
+// metrics for operators, and the limits on requests.
+#include "e2e/alerts.hpp"
+#include "e2e/partner_client.hpp"
+#include "e2e/server_fixture.hpp"
+#include "support/test_database.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+namespace liaison::testing {
+namespace {
+
+namespace v1 = liaison::v1;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string envelope_json(const v1::Envelope& e) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(e, &out);
+  return out;
+}
+
+const std::vector<std::string> json_content = {"Content-Type:application/json"};
+
+class HttpsTest : public ::testing::Test {
+ protected:
+  test_database db;
+  std::unique_ptr<liaisond_process> server = std::make_unique<liaisond_process>(db.url());
+  pki::identity at_desk = identity("AT/desk");
+  partner_client desk{at_desk};
+
+  json response(const partner_result& r) {
+    auto e = r.first("response");
+    EXPECT_FALSE(e.is_null()) << r.stderr_text << " " << (r.events.empty() ? "" : r.events.front().dump());
+    return e;
+  }
+  json body(const json& response) { return json::parse(response["body"].get<std::string>(), nullptr, false); }
+
+  long alerts() {
+    pqxx::connection c(db.url());
+    pqxx::work tx(c);
+    return tx.exec1("SELECT count(*) FROM alerts")[0].as<long>();
+  }
+};
+
+TEST_F(HttpsTest, HealthAndReadinessNeedNoCertificate) {
+  partner_client anonymous(at_desk, /*with_certificate=*/false);
+  auto health = response(anonymous.http(server->https_address(), "GET", "/healthz"));
+  EXPECT_EQ(health["status"], 200);
+  auto ready = response(anonymous.http(server->https_address(), "GET", "/readyz"));
+  EXPECT_EQ(ready["status"], 200);
+  EXPECT_EQ(body(ready)["database"], "up");
+}
+
+TEST_F(HttpsTest, PublishCommitsOnceAndRetriesGetTheOriginal) {
+  auto alert = make_alert("AT", {"HU"}, "over HTTPS");
+  auto envelope = envelope_json(sign_as(at_desk, alert));
+  auto first = response(desk.http(server->https_address(), "POST", "/v1/alerts", envelope, json_content));
+  ASSERT_EQ(first["status"], 201) << first.dump();
+  EXPECT_EQ(body(first)["id"], alert.id());
+  EXPECT_EQ(body(first)["duplicate"], false);
+  auto again = response(desk.http(server->https_address(), "POST", "/v1/alerts", envelope, json_content));
+  EXPECT_EQ(again["status"], 200);
+  EXPECT_EQ(body(again)["seq"], body(first)["seq"]);
+  EXPECT_EQ(body(again)["duplicate"], true);
+  alert.set_subject("changed after sending");
+  auto conflict = response(
+      desk.http(server->https_address(), "POST", "/v1/alerts", envelope_json(sign_as(at_desk, alert)), json_content));
+  EXPECT_EQ(conflict["status"], 409);
+  EXPECT_EQ(body(conflict)["code"], "DUPLICATE_CONFLICT");
+  EXPECT_EQ(alerts(), 1);
+}
+
+TEST_F(HttpsTest, PublishErrorsMapToStatusCodesWithAJsonBody) {
+  auto envelope = sign_as(at_desk, make_alert("AT", {"HU"}, "x"));
+  struct probe {
+    std::string name;
+    partner_client* as;
+    std::string body;
+    std::vector<std::string> headers;
+    int status;
+    std::string code;
+  };
+  partner_client partner(identity("partner-HU"));
+  partner_client anonymous(at_desk, false);
+  auto tampered = envelope;
+  tampered.set_signature(std::string(64, 'x'));
+  auto spoofed = sign_as(at_desk, make_alert("HU", {"AT"}, "spoof"));
+  std::vector<probe> probes = {
+      {"malformed JSON", &desk, "{\"payload\": ", json_content, 400, "INVALID_ARGUMENT"},
+      {"unknown field", &desk, R"({"payload":"","bogus":1})", json_content, 400, "INVALID_ARGUMENT"},
+      {"not JSON", &desk, envelope_json(envelope), {"Content-Type:text/plain"}, 400, "INVALID_ARGUMENT"},
+      {"bad signature", &desk, envelope_json(tampered), json_content, 422, "BAD_SIGNATURE"},
+      {"spoofed origin", &desk, envelope_json(spoofed), json_content, 403, "PERMISSION_DENIED"},
+      {"partner publishing", &partner, envelope_json(envelope), json_content, 403, "PERMISSION_DENIED"},
+      {"no certificate", &anonymous, envelope_json(envelope), json_content, 401, "UNAUTHENTICATED"},
+  };
+  for (auto& p : probes) {
+    auto r = response(p.as->http(server->https_address(), "POST", "/v1/alerts", p.body, p.headers));
+    EXPECT_EQ(r["status"], p.status) << p.name << ": " << r.dump();
+    EXPECT_EQ(body(r)["code"], p.code) << p.name;
+    EXPECT_FALSE(body(r)["message"].get<std::string>().empty()) << p.name;
+  }
+  EXPECT_EQ(alerts(), 0);
+}
+
+TEST_F(HttpsTest, OversizedBodiesAndHeadersGet413And431) {
+  auto big_body = response(
+      desk.http(server->https_address(), "POST", "/v1/alerts", std::string(2 * 1024 * 1024, 'x'), json_content));
+  EXPECT_EQ(big_body["status"], 413);
+  auto big_header =
+      response(desk.http(server->https_address(), "GET", "/healthz", std::nullopt, {"X-Padding:" + std::string(20000, 'p')}));
+  EXPECT_EQ(big_header["status"], 431);
+  // And the server carries on.
+  EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/healthz"))["status"], 200);
+}
+
+TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
+  partner_client ops(identity("ops"));
+  auto metrics = response(ops.http(server->https_address(), "GET", "/metrics"));
+  ASSERT_EQ(metrics["status"], 200);
+  EXPECT_NE(metrics["body"].get<std::string>().find("liaison_database_up 1"), std::string::npos);
+  EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/metrics"))["status"], 403);
+}
+
+TEST_F(HttpsTest, UnknownPathsAndMethodsAreAnswered) {
+  EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/nowhere"))["status"], 404);
+  auto wrong = response(desk.http(server->https_address(), "DELETE", "/v1/alerts"));
+  EXPECT_EQ(wrong["status"], 405);
+  EXPECT_EQ(wrong["headers"]["Allow"], "POST");
+  EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/bad%zzescape"))["status"], 400);
+}
+
+}  // namespace
+}  // namespace liaison::testing
