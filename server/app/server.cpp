@@ -1,5 +1,7 @@
 #include "app/server.hpp"
 
+#include "app/reload.hpp"
+
 #include "broker/exchange.hpp"
 #include "net/http_api.hpp"
 #include "net/https_listener.hpp"
@@ -46,38 +48,6 @@ void write_port_file(const std::string& path, const nlohmann::json& ports) {
 
 std::shared_ptr<const core::registry> load_registry(const config::server_config& config) {
   return std::make_shared<const core::registry>(config::load_registry(config.registry));
-}
-
-// SIGHUP: reload members.toml; principals that disappeared lose their connections.
-void reload(const config::server_config& config, broker::exchange& exchange,
-            std::initializer_list<net::session_registry*> sessions) {
-  std::shared_ptr<const core::registry> next;
-  try {
-    next = load_registry(config);
-  } catch (const std::exception& e) {
-    spdlog::error("reload refused, keeping the current registry: {}", e.what());
-    exchange.audit(core::audit_event{exchange.now(), "server", "", std::string(core::audit_action::config_reload),
-                                     config.node_id, "INVALID_ARGUMENT",
-                                     nlohmann::json{{"reason", e.what()}}.dump(-1, ' ', false,
-                                                                               nlohmann::json::error_handler_t::replace)});
-    return;
-  }
-  auto previous = exchange.registry();
-  std::vector<std::string> removed;
-  for (const auto& p : previous->data().principals) {
-    const auto* now = next->find_principal(p.id);
-    if (!now || now->member != p.member || now->role != p.role || now->clearance != p.clearance)
-      removed.push_back(p.id);
-  }
-  nlohmann::json detail{{"members", next->data().members.size()},
-                        {"principals", next->data().principals.size()},
-                        {"keys", next->data().keys.size()},
-                        {"disconnected", removed}};
-  exchange.replace_registry(next, detail.dump());
-  for (const auto& id : removed)
-    for (auto* registry : sessions) registry->stop_principal(id);
-  spdlog::info("registry reloaded: {} members, {} principals, {} keys; {} principals disconnected",
-               next->data().members.size(), next->data().principals.size(), next->data().keys.size(), removed.size());
 }
 
 // The Prometheus text exposition of what an operator watches.
@@ -168,11 +138,14 @@ int run_server(const config::server_config& config, const run_options& options) 
                                    nlohmann::json{{"native", native_at}, {"https", https_at}}.dump()});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::thread reloader;
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
                                                                              int signo) {
     if (ec) return;
     if (signo == SIGHUP) {
-      reload(config, exchange, {&native.sessions(), &https.connections(), &https.streams()});
+      // File reads do not belong on an io thread: reload on a thread of its own.
+      if (reloader.joinable()) reloader.join();
+      reloader = std::thread([&] { reload(config, exchange, native, https); });
       signals.async_wait(on_signal);
       return;
     }
@@ -190,6 +163,7 @@ int run_server(const config::server_config& config, const run_options& options) 
   for (unsigned i = 1; i < count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  if (reloader.joinable()) reloader.join();
   exchange.stop();
   spdlog::info("stopped");
   return 0;

@@ -66,10 +66,8 @@ void exchange::stop() {
   if (reader_) reader_->stop();
 }
 
-void exchange::replace_registry(std::shared_ptr<const core::registry> next, const std::string& detail_json) {
+void exchange::replace_registry(std::shared_ptr<const core::registry> next) {
   std::atomic_store(&registry_, std::move(next));
-  audit(core::audit_event{now_(), "server", "", std::string(core::audit_action::config_reload), config_.node_id,
-                          "ok", detail_json});
 }
 
 void exchange::publish(const core::principal& who, const core::alert& decoded, const core::envelope& signed_alert,

@@ -46,8 +46,8 @@ class exchange {
   void stop();
 
   std::shared_ptr<const core::registry> registry() const { return std::atomic_load(&registry_); }
-  // Swaps in a reloaded registry (and writes the reload's audit row).
-  void replace_registry(std::shared_ptr<const core::registry> next, const std::string& detail_json);
+  // Swaps in a reloaded registry; connections and publishes from now on see it.
+  void replace_registry(std::shared_ptr<const core::registry> next);
   const config::server_config& config() const { return config_; }
   core::time_point now() const { return now_(); }
 

@@ -92,7 +92,7 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
     if (const auto* p = registry->find_principal(name)) {
       c->who = *p;
       // Known to the registry, so that revoking the principal closes it too.
-      ctx.connections.authenticate(registration, p->id);
+      ctx.connections.authenticate(registration, p->id, peer_serial(c->stream.native_handle()));
     }
   }
 

@@ -15,12 +15,14 @@
 namespace liaison::net {
 
 struct https_connection {
-  https_connection(boost::asio::ip::tcp::socket socket, https_context& c) : stream(std::move(socket), *c.tls), ctx(c) {
+  https_connection(boost::asio::ip::tcp::socket socket, https_context& c)
+      : tls(std::atomic_load(&c.tls)), stream(std::move(socket), *tls), ctx(c) {
     boost::system::error_code ec;
     auto ep = stream.next_layer().remote_endpoint(ec);
     peer = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
+  std::shared_ptr<boost::asio::ssl::context> tls;  // the context current at accept (reloads swap it)
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream;
   https_context& ctx;
   std::string peer;

@@ -42,6 +42,8 @@ void https_listener::listen(const std::string& text) {
 
 tcp::endpoint https_listener::local_endpoint() const { return acceptor_.local_endpoint(); }
 
+void https_listener::replace_tls(std::shared_ptr<asio::ssl::context> tls) { std::atomic_store(&ctx_.tls, std::move(tls)); }
+
 void https_listener::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
 
 void https_listener::stop() {

@@ -45,6 +45,8 @@ class https_listener {
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   void start();
   void stop();
+  // New connections use `tls`; open ones keep theirs. Thread-safe.
+  void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls);
   session_registry& streams() { return streams_; }
   session_registry& connections() { return connections_; }
 

@@ -41,6 +41,8 @@ void native_listener::listen(const std::string& text) {
 
 tcp::endpoint native_listener::local_endpoint() const { return acceptor_.local_endpoint(); }
 
+void native_listener::replace_tls(std::shared_ptr<asio::ssl::context> tls) { std::atomic_store(&ctx_.tls, std::move(tls)); }
+
 void native_listener::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
 
 void native_listener::stop() {

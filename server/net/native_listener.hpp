@@ -27,6 +27,9 @@ class native_listener {
   void start();
   // Stops accepting and asks every session to end.
   void stop();
+  // New connections use `tls` (a reloaded CRL, CA or certificate); open ones
+  // keep theirs. Thread-safe.
+  void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls);
   session_registry& sessions() { return sessions_; }
 
  private:

@@ -31,7 +31,8 @@ constexpr auto close_grace = std::chrono::seconds(2);
 // splitter and the three loops.
 struct native_connection {
   native_connection(tcp::socket socket, native_context& c)
-      : stream(std::move(socket), *c.tls),
+      : tls(std::atomic_load(&c.tls)),
+        stream(std::move(socket), *tls),
         ctx(c),
         wake(stream.get_executor()),
         closing(stream.get_executor()),
@@ -41,6 +42,7 @@ struct native_connection {
     peer = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
+  std::shared_ptr<asio::ssl::context> tls;  // the context current at accept (reloads swap it)
   asio::ssl::stream<tcp::socket> stream;
   native_context& ctx;
   asio::steady_timer wake;     // the writer's "outbox not empty" signal
@@ -188,7 +190,7 @@ awaitable<std::optional<core::principal>> authenticate(connection_ptr c, std::ui
   if (!known) {
     refusal = core::make_error(core::errc::unauthenticated,
                                "certificate '" + name.substr(0, 64) + "' is not registered with this exchange");
-  } else if (!c->ctx.sessions.authenticate(registration, known->id)) {
+  } else if (!c->ctx.sessions.authenticate(registration, known->id, peer_serial(c->stream.native_handle()))) {
     refusal = core::make_error(core::errc::resource_exhausted,
                                "too many connections for '" + known->id + "' (limit " +
                                    std::to_string(c->ctx.sessions.max_per_principal()) + ")");

@@ -8,11 +8,12 @@ std::optional<std::uint64_t> session_registry::open(std::function<void()> stop) 
   std::lock_guard lock(mutex_);
   if (sessions_.size() >= max_total_) return std::nullopt;
   auto id = next_id_++;
-  sessions_.emplace(id, entry{{}, std::move(stop)});
+  sessions_.emplace(id, entry{{}, {}, std::move(stop)});
   return id;
 }
 
-bool session_registry::authenticate(std::uint64_t id, const std::string& principal) {
+bool session_registry::authenticate(std::uint64_t id, const std::string& principal,
+                                    const std::string& certificate_serial) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return false;
@@ -20,6 +21,7 @@ bool session_registry::authenticate(std::uint64_t id, const std::string& princip
   if (count >= max_per_principal_) return false;
   ++count;
   it->second.principal = principal;
+  it->second.serial = certificate_serial;
   return true;
 }
 
@@ -51,6 +53,21 @@ void session_registry::stop_principal(const std::string& principal) {
       if (e.principal == principal) stops.push_back(e.stop);
   }
   for (auto& s : stops) s();
+}
+
+std::vector<std::string> session_registry::stop_serials(const std::set<std::string>& serials) {
+  std::vector<std::function<void()>> stops;
+  std::vector<std::string> principals;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, e] : sessions_)
+      if (!e.serial.empty() && serials.contains(e.serial)) {
+        stops.push_back(e.stop);
+        principals.push_back(e.principal);
+      }
+  }
+  for (auto& s : stops) s();
+  return principals;
 }
 
 std::size_t session_registry::count() const {

@@ -10,7 +10,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace liaison::net {
 
@@ -22,13 +24,17 @@ class session_registry {
   // Registers a new connection; nullopt when max_total are already open.
   // `stop` must be callable from any thread and only ask the session to end.
   std::optional<std::uint64_t> open(std::function<void()> stop);
-  // Binds the connection to its principal; false when that principal already
-  // has max_per_principal connections (the caller then closes it).
-  bool authenticate(std::uint64_t id, const std::string& principal);
+  // Binds the connection to its principal and the serial number of its
+  // certificate; false when that principal already has max_per_principal
+  // connections (the caller then closes it).
+  bool authenticate(std::uint64_t id, const std::string& principal, const std::string& certificate_serial = {});
   void close(std::uint64_t id);
 
   void stop_all();
   void stop_principal(const std::string& principal);
+  // Stops the connections whose certificate serial is in `serials` and
+  // returns their principals (revocation).
+  std::vector<std::string> stop_serials(const std::set<std::string>& serials);
   std::size_t count() const;
   std::size_t count(const std::string& principal) const;
   std::size_t max_per_principal() const { return max_per_principal_; }
@@ -36,6 +42,7 @@ class session_registry {
  private:
   struct entry {
     std::string principal;
+    std::string serial;
     std::function<void()> stop;
   };
   const std::size_t max_total_;

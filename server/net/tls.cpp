@@ -1,8 +1,14 @@
 #include "net/tls.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
+#include <cctype>
+#include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 namespace liaison::net {
@@ -29,6 +35,15 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls, bo
   load([&](auto& ec) { ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec); }, tls.key_file,
        "server private key");
   load([&](auto& ec) { ctx->load_verify_file(tls.ca_file, ec); }, tls.ca_file, "CA certificate");
+  if (!tls.crl_file.empty()) {
+    // Revoked client certificates fail the handshake. With no session
+    // resumption (above), every connection is checked against this list.
+    X509_STORE* store = SSL_CTX_get_cert_store(native);
+    X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+    if (!lookup || X509_load_crl_file(lookup, tls.crl_file.c_str(), X509_FILETYPE_PEM) <= 0)
+      throw std::runtime_error("cannot load the certificate revocation list " + tls.crl_file);
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
   ctx->set_verify_mode(require_client_certificate ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
                                                   : ssl::verify_peer);
   // Tell clients which CA we accept, so that they pick the right certificate.
@@ -49,6 +64,41 @@ std::string peer_common_name(SSL* ssl) {
   if (len < 0) return {};
   std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
   OPENSSL_free(utf8);
+  return out;
+}
+
+namespace {
+
+std::string serial_hex(const ASN1_INTEGER* serial) {
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(ASN1_INTEGER_to_BN(serial, nullptr), &BN_free);
+  if (!bn) return {};
+  char* hex = BN_bn2hex(bn.get());
+  std::string out(hex ? hex : "");
+  OPENSSL_free(hex);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::string peer_serial(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  return cert ? serial_hex(X509_get0_serialNumber(cert)) : std::string{};
+}
+
+std::set<std::string> revoked_serials(const std::string& crl_file) {
+  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(crl_file.c_str(), "r"), &std::fclose);
+  if (!file) throw std::runtime_error("cannot read the certificate revocation list " + crl_file);
+  std::set<std::string> out;
+  bool any = false;
+  while (X509_CRL* crl = PEM_read_X509_CRL(file.get(), nullptr, nullptr, nullptr)) {
+    any = true;
+    STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
+    for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i)
+      out.insert(serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
+    X509_CRL_free(crl);
+  }
+  if (!any) throw std::runtime_error("no CRL in " + crl_file);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 
 typedef struct ssl_st SSL;
@@ -24,6 +25,13 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls(const config::tls_sec
 // Subject common name of the peer's verified certificate; empty when there
 // is none.
 std::string peer_common_name(SSL* ssl);
+
+// Serial number (lower-case hex) of the peer's certificate; empty when none.
+std::string peer_serial(SSL* ssl);
+
+// Serial numbers (lower-case hex) listed in the PEM CRL file. Throws
+// std::runtime_error naming the file when it cannot be read.
+std::set<std::string> revoked_serials(const std::string& crl_file);
 
 // Why the last handshake on `ssl` failed certificate verification, if it did
 // (e.g. "certificate has expired"); empty otherwise.

@@ -78,6 +78,12 @@ std::unique_ptr<child_process> partner_client::start_stream(const std::string& h
   return std::make_unique<child_process>(std::move(args), stdout_file, dir_.path() + "/err" + n);
 }
 
+partner_result partner_client::resume(const std::string& address) {
+  auto args = base_args();
+  args.insert(args.end(), {"resume", address});
+  return run(std::move(args), std::chrono::seconds(60));
+}
+
 partner_result partner_client::http(const std::string& https_address, const std::string& method,
                                     const std::string& path, const std::optional<std::string>& body,
                                     const std::vector<std::string>& headers) {

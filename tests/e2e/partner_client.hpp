@@ -41,6 +41,8 @@ class partner_client {
   std::unique_ptr<child_process> start_stream(const std::string& https_address,
                                               const std::vector<std::string>& subprotocols,
                                               const nlohmann::json& script, std::string& stdout_file);
+  // Two TLS connections, the second offering the first one's session.
+  partner_result resume(const std::string& address);
   partner_result http(const std::string& https_address, const std::string& method, const std::string& path,
                       const std::optional<std::string>& body = std::nullopt,
                       const std::vector<std::string>& headers = {});

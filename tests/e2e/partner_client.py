@@ -179,6 +179,29 @@ def https(args):
         emit(event="connection_error", message=str(e))
 
 
+def resume(args):
+    """Connects twice, offering the first connection's session the second
+    time, and reports whether the server resumed it (it must not: a resumed
+    session would skip the certificate and revocation checks)."""
+    import socket
+
+    host, port = args.address.rsplit(":", 1)
+    ctx = tls_context(args)
+    sessions = []
+    for attempt in range(2):
+        with socket.create_connection((host, int(port)), timeout=20) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host,
+                                 session=sessions[-1] if sessions else None) as tls:
+                tls.settimeout(0.5)
+                try:
+                    tls.recv(1)  # lets a TLS 1.3 server deliver tickets, if it sent any
+                except (socket.timeout, ssl.SSLError, OSError):
+                    pass
+                emit(event="connected", attempt=attempt, reused=tls.session_reused,
+                     ticket=bool(tls.session and tls.session.has_ticket))
+                sessions.append(tls.session)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--proto-path", required=True)
@@ -196,10 +219,14 @@ def main():
     h.add_argument("path")
     h.add_argument("--body-file")
     h.add_argument("--header", action="append")
+    r = sub.add_parser("resume")
+    r.add_argument("address")
     args = parser.parse_args()
     sys.path.insert(0, args.proto_path)
     if args.command == "stream":
         asyncio.run(stream(args))
+    elif args.command == "resume":
+        resume(args)
     else:
         https(args)
 

@@ -29,6 +29,8 @@ class liaisond_process {
   std::string log() const;  // stderr so far
   pid_t pid() const { return process_->pid(); }
   void kill9();
+  // Sends `signo` (e.g. SIGHUP to reload the configuration).
+  void signal(int signo) { process_->signal(signo); }
   // Starts it again with the same configuration (after kill9 or stop).
   void restart();
   // SIGTERM and wait; returns the exit code.

@@ -1,0 +1,73 @@
+#include "app/reload.hpp"
+
+#include "net/tls.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace liaison::app {
+namespace {
+
+void audit_reload(broker::exchange& exchange, const config::server_config& config, std::string outcome,
+                  const nlohmann::json& detail) {
+  exchange.audit(core::audit_event{exchange.now(), "server", "", std::string(core::audit_action::config_reload),
+                                   config.node_id, std::move(outcome),
+                                   detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+}
+
+}  // namespace
+
+void reload(const config::server_config& config, broker::exchange& exchange, net::native_listener& native,
+            net::https_listener& https) {
+  std::shared_ptr<const core::registry> next;
+  std::shared_ptr<boost::asio::ssl::context> native_tls, https_tls;
+  std::set<std::string> revoked;
+  try {
+    next = std::make_shared<const core::registry>(config::load_registry(config.registry));
+    native_tls = net::make_server_tls(config.tls);
+    https_tls = net::make_server_tls(config.tls, /*require_client_certificate=*/false);
+    if (!config.tls.crl_file.empty()) revoked = net::revoked_serials(config.tls.crl_file);
+  } catch (const std::exception& e) {
+    spdlog::error("reload refused, keeping the current configuration: {}", e.what());
+    audit_reload(exchange, config, "INVALID_ARGUMENT", {{"reason", e.what()}});
+    return;
+  }
+
+  // Principals that disappeared or whose member, role or clearance changed.
+  auto previous = exchange.registry();
+  std::vector<std::string> changed;
+  for (const auto& p : previous->data().principals) {
+    const auto* now = next->find_principal(p.id);
+    if (!now || now->member != p.member || now->role != p.role || now->clearance != p.clearance)
+      changed.push_back(p.id);
+  }
+  exchange.replace_registry(next);
+  native.replace_tls(native_tls);
+  https.replace_tls(https_tls);
+  for (const auto& id : changed) {
+    native.sessions().stop_principal(id);
+    https.connections().stop_principal(id);
+  }
+  // Revocation takes effect for open connections too, not only new ones.
+  auto closed = native.sessions().stop_serials(revoked);
+  auto closed_https = https.connections().stop_serials(revoked);
+  closed.insert(closed.end(), closed_https.begin(), closed_https.end());
+  std::sort(closed.begin(), closed.end());
+  closed.erase(std::unique(closed.begin(), closed.end()), closed.end());
+
+  nlohmann::json detail{{"members", next->data().members.size()},
+                        {"principals", next->data().principals.size()},
+                        {"keys", next->data().keys.size()},
+                        {"revoked_certificates", revoked.size()},
+                        {"disconnected_changed", changed},
+                        {"disconnected_revoked", closed}};
+  audit_reload(exchange, config, "ok", detail);
+  spdlog::info("reloaded: {} members, {} principals, {} keys, {} revoked certificates; closed the connections of {} "
+               "changed and {} revoked principals",
+               next->data().members.size(), next->data().principals.size(), next->data().keys.size(), revoked.size(),
+               changed.size(), closed.size());
+}
+
+}  // namespace liaison::app
