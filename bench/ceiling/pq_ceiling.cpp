@@ -178,8 +178,8 @@ void insert_unnest(pqxx::work& tx, const table& t, const std::vector<row>& rows)
 // header, then each element as a 4-byte length and its raw bytes.
 std::string binary_bytea_array(const std::vector<row>& rows, std::size_t col) {
   auto put32 = [](std::string& out, std::uint32_t v) {
-    const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                       static_cast<char>(v)};
+    const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
     out.append(b, 4);
   };
   std::string out;
@@ -254,9 +254,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "alerts per transaction (default 512)");
   app.add_option("--recipients", recipients, "recipients per alert (default 1)");
   app.add_option("--body", body, "alert body bytes (default 1024)");
-  app.add_option("--method", method,
-                 "binary (default: unnest, bytea columns in binary format), unnest (all text) or values "
-                 "(multi-row VALUES)")
+  app.add_option(
+         "--method", method,
+         "binary (default: unnest, bytea columns in binary format), unnest (all text) or values "
+         "(multi-row VALUES)")
       ->check(CLI::IsMember({"unnest", "binary", "values"}));
   app.add_option("--json", json_file, "also write the result here");
   CLI11_PARSE(app, argc, argv);
@@ -265,7 +266,9 @@ int main(int argc, char** argv) {
     pqxx::connection c(url);
     pqxx::nontransaction(c).exec("SET synchronous_commit = on");
     for (const auto* t : {&alerts_table, &recipients_table, &audit_table}) prepare_unnest(c, *t);
-    auto insert = method == "values" ? insert_values : method == "binary" ? insert_binary : insert_unnest;
+    auto insert = method == "values"   ? insert_values
+                  : method == "binary" ? insert_binary
+                                       : insert_unnest;
     std::uint64_t rows = 0;
     double build_seconds = 0, insert_seconds = 0, commit_seconds = 0;
     const auto start = std::chrono::steady_clock::now();

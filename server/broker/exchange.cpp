@@ -50,12 +50,16 @@ void exchange::start() {
   backlog_ = std::make_unique<reader_backlog>(*reader_);
   auto head = reader_->log_head_blocking();
   hub_ = std::make_unique<broker::hub>(head);
+  fanout_ = std::make_unique<fanout_worker>(*hub_);
+  // The follower hands over batches in order; the fan-out happens on its own
+  // thread, never on the database writer's.
   follower_ = std::make_unique<store::log_follower>(
-      config_.database, head, [this](const std::vector<core::stored_alert_ptr>& alerts) { hub_->fan_out(alerts); });
+      config_.database, head, [this](const std::vector<core::stored_alert_ptr>& alerts) { fanout_->push(alerts); });
   writer_ = std::make_unique<store::writer>(
       config_.database, now_,
       [this](const std::vector<core::stored_alert_ptr>& alerts) { follower_->on_local_commit(alerts); });
   reader_->start();
+  fanout_->start();
   follower_->start();
   writer_->start();
 }
@@ -63,6 +67,7 @@ void exchange::start() {
 void exchange::stop() {
   if (writer_) writer_->stop();
   if (follower_) follower_->stop();
+  if (fanout_) fanout_->stop();
   if (reader_) reader_->stop();
 }
 

@@ -6,6 +6,7 @@
 
 #include "broker/consumer.hpp"
 #include "broker/delivery_sink.hpp"
+#include "broker/fanout_worker.hpp"
 #include "broker/hub.hpp"
 #include "config/server_config.hpp"
 #include "core/audit_event.hpp"
@@ -88,6 +89,7 @@ class exchange {
   std::unique_ptr<store::reader> reader_;
   std::unique_ptr<backlog_source> backlog_;  // reader_ as the consumers see it
   std::unique_ptr<broker::hub> hub_;
+  std::unique_ptr<fanout_worker> fanout_;
   std::unique_ptr<store::log_follower> follower_;
   std::unique_ptr<store::writer> writer_;
 };

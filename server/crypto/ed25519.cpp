@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace liaison::crypto {
 namespace {
@@ -89,16 +90,38 @@ std::string ed25519_private_key::to_pem() const {
   return bio_to_string(bio.get());
 }
 
+namespace {
+
+// Parsing a public key and allocating a digest context cost a noticeable share
+// of a verification; each thread keeps both for the keys it has seen (a few
+// dozen: one or two per member).
+struct verifier_cache {
+  static constexpr std::size_t max_keys = 1024;
+  std::unordered_map<std::string, pkey_ptr> keys;
+  md_ctx ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+
+  EVP_PKEY* key(std::string_view raw) {
+    auto it = keys.find(std::string(raw));
+    if (it != keys.end()) return it->second.get();
+    if (keys.size() >= max_keys) keys.clear();
+    pkey_ptr parsed(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                                reinterpret_cast<const unsigned char*>(raw.data()), raw.size()),
+                    &EVP_PKEY_free);
+    if (!parsed) return nullptr;
+    return keys.emplace(std::string(raw), std::move(parsed)).first->second.get();
+  }
+};
+
+}  // namespace
+
 bool ed25519_verify(std::string_view public_key, std::string_view message, std::string_view signature) {
   if (public_key.size() != 32 || signature.size() != 64) return false;
-  pkey_ptr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                           reinterpret_cast<const unsigned char*>(public_key.data()),
-                                           public_key.size()),
-               &EVP_PKEY_free);
-  md_ctx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1)
+  thread_local verifier_cache cache;
+  EVP_PKEY* key = cache.key(public_key);
+  if (!key || !cache.ctx || EVP_MD_CTX_reset(cache.ctx.get()) != 1 ||
+      EVP_DigestVerifyInit(cache.ctx.get(), nullptr, nullptr, nullptr, key) != 1)
     return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+  return EVP_DigestVerify(cache.ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                           signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
                           message.size()) == 1;
 }

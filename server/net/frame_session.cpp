@@ -31,7 +31,8 @@ frame_session::frame_session(broker::exchange& exchange, asio::any_io_executor s
       limits_(limits),
       server_name_(std::move(server_name)),
       out_(std::make_shared<outbox>(limits.outbox_max_bytes, format, std::move(wake_writer))),
-      capacity_(strand) {}
+      capacity_(strand),
+      delivery_flush_(strand) {}
 
 void frame_session::audit(std::string_view action, std::string subject, std::string outcome, nlohmann::json detail) {
   audit_connection(exchange_, &who_, peer_, action, std::move(subject), std::move(outcome), std::move(detail));
@@ -141,15 +142,32 @@ void frame_session::on_ack(std::uint64_t cid, const protocol::ack& a) {
 }
 
 void frame_session::written(const std::vector<outgoing>& batch) {
-  // Each write is a disclosure: record which alerts reached which consumer.
-  std::map<std::string, std::vector<std::uint64_t>> delivered;
+  // Each write is a disclosure: remember which alerts reached which consumer.
   for (const auto& item : batch)
-    if (item.seq != 0) delivered[item.consumer].push_back(item.seq);
-  for (auto& [consumer, seqs] : delivered)
-    audit(core::audit_action::deliver, consumer, "ok", {{"member", who_.member}, {"seqs", seqs}});
+    if (item.seq != 0) {
+      delivered_[item.consumer].push_back(item.seq);
+      ++delivered_count_;
+    }
+  if (delivered_count_ >= 4096) {
+    flush_deliveries();
+  } else if (delivered_count_ > 0 && !flush_scheduled_) {
+    flush_scheduled_ = true;
+    delivery_flush_.expires_after(delivery_audit_interval);
+    delivery_flush_.async_wait([self = shared_from_this()](boost::system::error_code) {
+      self->flush_scheduled_ = false;
+      self->flush_deliveries();
+    });
+  }
   retire_failed_consumers();
   if (out_->wants_more())
     for (auto& [name, c] : consumers_) c->on_room();
+}
+
+void frame_session::flush_deliveries() {
+  for (auto& [consumer, seqs] : delivered_)
+    audit(core::audit_action::deliver, consumer, "ok", {{"member", who_.member}, {"seqs", seqs}});
+  delivered_.clear();
+  delivered_count_ = 0;
 }
 
 void frame_session::retire_failed_consumers() {
@@ -164,6 +182,8 @@ void frame_session::retire_failed_consumers() {
 void frame_session::end() {
   if (ended_) return;
   ended_ = true;
+  flush_deliveries();
+  delivery_flush_.cancel();
   for (auto& [name, c] : consumers_) exchange_.unsubscribe(c);
   consumers_.clear();
   out_->close();

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json_fwd.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,10 +60,13 @@ class frame_session : public std::enable_shared_from_this<frame_session> {
   void fail(std::uint64_t correlation_id, const core::error& why);
   bool failed() const { return failed_; }
 
-  // After the writer wrote `batch`: records the deliveries (disclosures) in
+  // After the writer wrote `batch`: records the deliveries (disclosures) for
   // the audit log, retires consumers that failed, and lets consumers waiting
-  // for room read on.
+  // for room read on. Deliveries are written to the audit log per consumer at
+  // most every delivery_audit_interval (and when the connection ends), so that
+  // a busy stream costs a few audit rows a second, not one per write.
   void written(const std::vector<outgoing>& batch);
+  static constexpr auto delivery_audit_interval = std::chrono::milliseconds(250);
   // Retires consumers the outbox reported as failed (taken over, database lost).
   void retire_failed_consumers();
 
@@ -79,6 +83,7 @@ class frame_session : public std::enable_shared_from_this<frame_session> {
   void on_subscribe(std::uint64_t cid, const protocol::subscribe& s);
   void on_ack(std::uint64_t cid, const protocol::ack& a);
   void reply(std::uint64_t cid, const protocol::reply_body& body) { out_->push_reply(cid, body); }
+  void flush_deliveries();
 
   broker::exchange& exchange_;
   boost::asio::any_io_executor strand_;
@@ -94,6 +99,10 @@ class frame_session : public std::enable_shared_from_this<frame_session> {
   bool failed_ = false;
   bool ended_ = false;
   std::map<std::string, std::shared_ptr<broker::consumer>> consumers_;
+  std::map<std::string, std::vector<std::uint64_t>> delivered_;  // not yet in the audit log
+  std::size_t delivered_count_ = 0;
+  boost::asio::steady_timer delivery_flush_;
+  bool flush_scheduled_ = false;
 };
 
 }  // namespace liaison::net

@@ -126,6 +126,40 @@ TEST(CodecTest, DeliverCarriesTheSignedBytesVerbatim) {
   EXPECT_EQ(f.deliver().consumer(), "console");
 }
 
+// The hand-written Deliver encoding must be exactly what protobuf writes.
+TEST(CodecTest, DeliverEncodingIsByteForByteProtobufs) {
+  core::stored_alert a;
+  a.signed_bytes = {std::string(70000, '\x01'), std::string(64, 's'), "HU-12"};
+  a.recipients.members = {"AT", "HU", "RS"};
+  for (std::int64_t us : {std::int64_t{1'780'000'000'123'456}, std::int64_t{0}, std::int64_t{-1'500'000},
+                          std::int64_t{1'000'000}}) {
+    for (std::uint64_t seq : {std::uint64_t{1}, std::uint64_t{300}, std::uint64_t{1} << 40}) {
+      a.seq = seq;
+      a.received_at = core::time_point{std::chrono::microseconds(us)};
+      v1::Frame expected;
+      auto* d = expected.mutable_deliver();
+      d->set_consumer("console");
+      d->set_seq(seq);
+      d->mutable_envelope()->set_payload(a.signed_bytes.payload);
+      d->mutable_envelope()->set_signature(a.signed_bytes.signature);
+      d->mutable_envelope()->set_key_id(a.signed_bytes.key_id);
+      auto seconds = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
+      d->mutable_received_at()->set_seconds(seconds);
+      d->mutable_received_at()->set_nanos(static_cast<std::int32_t>((us - seconds * 1'000'000) * 1000));
+      for (const auto& m : a.recipients.members) d->add_recipients(m);
+      EXPECT_EQ(encode_deliver(a, "console", wire_format::binary), expected.SerializeAsString()) << us << " " << seq;
+      auto native = encode_deliver(a, "console", wire_format::native);
+      EXPECT_EQ(native.substr(4), expected.SerializeAsString());
+    }
+  }
+  a.signed_bytes.key_id.clear();
+  a.recipients.members.clear();
+  v1::Frame sparse;
+  ASSERT_TRUE(sparse.ParseFromString(encode_deliver(a, "", wire_format::binary)));
+  EXPECT_TRUE(sparse.has_deliver());
+  EXPECT_EQ(sparse.deliver().seq(), a.seq);
+}
+
 TEST(CodecTest, ErrorRepliesCarryTheStableCode) {
   auto bytes = encode_reply(3, core::make_error(core::errc::bad_signature, "no"), wire_format::binary);
   v1::Frame f;
