@@ -14,5 +14,9 @@ void add_pki_command(CLI::App& app, int& exit_code);
 void add_publish_command(CLI::App& app, int& exit_code);
 // `liaison subscribe`: a durable consumer that prints and acknowledges alerts.
 void add_subscribe_command(CLI::App& app, int& exit_code);
+// `liaison history`: query and export the alert history (auditors).
+void add_history_command(CLI::App& app, int& exit_code);
+// `liaison audit verify|log`: check the signed audit tree; query the audit log (auditors).
+void add_audit_command(CLI::App& app, int& exit_code);
 
 }  // namespace liaison::cli

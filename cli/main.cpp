@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   liaison::cli::add_pki_command(app, exit_code);
   liaison::cli::add_publish_command(app, exit_code);
   liaison::cli::add_subscribe_command(app, exit_code);
+  liaison::cli::add_history_command(app, exit_code);
+  liaison::cli::add_audit_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,7 +7,9 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -19,6 +21,13 @@ namespace liaison::client::detail {
 // TLS 1.3 only; the identity's certificate (unless `present_certificate` is
 // false) and its CA as the only trust anchor. Throws client_error.
 void configure_tls(boost::asio::ssl::context& tls, const pki::identity& id, bool present_certificate = true);
+
+// Connects `stream` to `server` (HOST:PORT), checks the server certificate's
+// name and completes the TLS handshake, each step within `timeout`. Throws
+// client_error.
+void open_tls(boost::asio::io_context& io,
+              boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream,
+              const std::string& server, std::chrono::milliseconds timeout);
 
 // Runs the operation `start` begins (its handler takes (error_code, size_t))
 // until it completes or `limit` passes; then `cancel` is called, the

@@ -32,7 +32,10 @@ ms remaining(clock::time_point deadline) {
   return left.count() > 0 ? left : ms(0);
 }
 
-// Connects `stream` to `server` and completes the TLS handshake.
+}  // namespace
+
+namespace detail {
+
 void open_tls(asio::io_context& io, asio::ssl::stream<tcp::socket>& stream, const std::string& server, ms timeout) {
   auto target = core::parse_host_port(server);
   if (!target) throw client_error("server address '" + server + "' is not HOST:PORT");
@@ -63,7 +66,9 @@ void open_tls(asio::io_context& io, asio::ssl::stream<tcp::socket>& stream, cons
   if (hec) throw client_error("TLS handshake with " + server + " failed: " + hec.message());
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::open_tls;
 
 http_response https_request(const pki::identity& id, const std::string& server, const std::string& method,
                             const std::string& target, const std::string& body, const std::string& content_type,

@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "app/audit_services.hpp"
 #include "app/reload.hpp"
 
 #include "broker/exchange.hpp"
@@ -117,6 +118,9 @@ int run_server(const config::server_config& config, const run_options& options) 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
+  app::audit_services auditors(config, system_now);
+  auditors.start();
+
   asio::io_context io;
   const std::string server_name = "liaisond/" LIAISON_VERSION " " + config.node_id;
   net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native, server_name);
@@ -125,6 +129,7 @@ int run_server(const config::server_config& config, const run_options& options) 
   net::https_listener https(io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
                             config.https, router, server_name);
   net::add_core_routes(router, [&] { return render_metrics(exchange, native, https); });
+  auditors.add_routes(router);
   https.listen(config.https.listen);
   native.start();
   https.start();
@@ -164,6 +169,7 @@ int run_server(const config::server_config& config, const run_options& options) 
   io.run();
   for (auto& t : threads) t.join();
   if (reloader.joinable()) reloader.join();
+  auditors.stop();
   exchange.stop();
   spdlog::info("stopped");
   return 0;

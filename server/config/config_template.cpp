@@ -179,6 +179,34 @@ max_clock_skew = )"
 max_age = )"
     << t(d.alerts.max_age) << R"(
 
+[audit]
+# The auditors' HTTPS API (history, audit log, proofs; see docs/AUDIT.md) and
+# the Merkle tree over the audit log, whose heads the server signs.
+# Ed25519 private key (PEM) that signs tree heads; auditors check heads with
+# its public key. Readable by the server's user only. Without it the tree is
+# kept but no head is signed.
+)"
+    << (v.audit_signing_key_file.empty()
+            ? std::string("# signing_key_file = \"audit-signing-key.pem\"")
+            : "signing_key_file = " + q(v.audit_signing_key_file))
+    << R"(
+# A head is signed at least every tree_head_every_entries audit rows, and
+# tree_head_interval after the last head when rows arrived since.
+tree_head_every_entries = )"
+    << d.audit.tree_head_every_entries << R"(
+tree_head_interval = )"
+    << t(d.audit.tree_head_interval) << R"(
+# Database connections serving auditors' queries and exports, and the time
+# one query may take (PostgreSQL's statement_timeout).
+query_threads = )"
+    << d.audit.query_threads << R"(
+query_timeout = )"
+    << t(d.audit.query_timeout) << R"(
+# Rows of one JSON page, the largest `limit` accepted (10 to 100000). Exports
+# (format=ndjson or csv) stream every matching row, this many at a time.
+max_page_rows = )"
+    << d.audit.max_page_rows << R"(
+
 [log]
 # trace, debug, info, warn or error.
 level = )"

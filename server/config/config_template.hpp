@@ -20,6 +20,7 @@ struct config_template_values {
   std::string database_url;
   std::string members_file;
   std::string keys_dir;
+  std::string audit_signing_key_file;  // empty: the key is left commented out
 };
 
 // A liaison.toml that load_server_config accepts (given the files it names).

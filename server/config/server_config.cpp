@@ -144,6 +144,17 @@ void read_alerts(table_reader r, core::alert_limits& a) {
   r.finish();
 }
 
+void read_audit(table_reader r, audit_section& a, const fs::path& base) {
+  r.read_path("signing_key_file", a.signing_key_file, base, false);
+  r.read_count("tree_head_every_entries", a.tree_head_every_entries, 1, huge);
+  r.read_duration("tree_head_interval", a.tree_head_interval,
+                  core::duration{std::chrono::seconds(1)});
+  r.read_count("query_threads", a.query_threads, 1, 64);
+  r.read_duration("query_timeout", a.query_timeout, core::duration{std::chrono::milliseconds(100)});
+  r.read_count("max_page_rows", a.max_page_rows, 10, 100000);
+  r.finish();
+}
+
 void read_log(table_reader r, log_section& l) {
   r.read_choice("level", l.level, {"trace", "debug", "info", "warn", "error"});
   r.read_choice("format", l.format, {"text", "json"});
@@ -163,6 +174,7 @@ server_config parse_server_config(const toml::table& root, const std::string& pa
   read_database(top.section("database"), c.database);
   read_registry(top.section("registry"), c.registry, base);
   read_alerts(top.section("alerts"), c.alerts);
+  read_audit(top.section("audit"), c.audit, base);
   read_log(top.section("log"), c.log);
   top.finish();
   if (!problems.empty()) throw config_error(path, std::move(problems));

@@ -74,6 +74,16 @@ struct registry_section {
   std::string keys_dir;      // directory of the public key files named in members.toml
 };
 
+// [audit]: the auditors' HTTPS API and the signed Merkle tree over the audit log.
+struct audit_section {
+  std::string signing_key_file;  // Ed25519 key (PEM) signing tree heads; empty: none
+  std::uint64_t tree_head_every_entries = 1000;  // a head at least every N audit rows...
+  duration tree_head_interval = 60s;             // ...and this often while rows arrive
+  std::size_t query_threads = 2;                 // connections serving auditors
+  duration query_timeout = 30s;                  // statement_timeout of one query
+  std::size_t max_page_rows = 1000;              // rows of a JSON page (largest limit)
+};
+
 // [log]
 struct log_section {
   std::string level = "info";  // trace, debug, info, warn, error
@@ -88,6 +98,7 @@ struct server_config {
   database_section database;
   registry_section registry;
   core::alert_limits alerts;  // [alerts]
+  audit_section audit;
   log_section log;
 };
 

@@ -149,6 +149,27 @@ void ensure_leaf(context& c, const authority& ca, const fs::path& dir,
     c.warn(c.relative(ca_copy) + " differs from ca/ca.pem; remove it to have it copied again");
 }
 
+// The key the server signs audit tree heads with, and its public half for
+// auditors (`liaison audit verify` finds it here by default).
+void ensure_audit_key(context& c) {
+  const auto dir = c.out() / "server";
+  const auto key = dir / audit_signing_key_file_name;
+  const auto pub = dir / audit_public_key_file_name;
+  std::optional<crypto::ed25519_private_key> k;
+  if (present(key)) {
+    k = crypto::ed25519_private_key::load_pem_file(key.string());
+    c.reused(key);
+  } else {
+    k = crypto::ed25519_private_key::generate();
+    c.write(key, k->to_pem(), private_file);
+  }
+  const auto pem = crypto::public_key_to_pem(k->public_key());
+  c.write(pub, pem, public_file);
+  if (detail::read_file(pub) != pem)
+    c.warn(c.relative(pub) + " is not the public key of " + c.relative(key) +
+           "; remove it to have it written again");
+}
+
 // desk: <member>/desk; partner: partner-<member>; others: <certificate name>.
 // A second principal that would take the same folder gets <certificate name>.
 std::map<std::string, fs::path> assign_folders(const config::members_file& m, const fs::path& out) {
@@ -333,6 +354,7 @@ init_report init(const init_options& options) {
     if (!n.empty() && std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
   }
   ensure_leaf(c, ca, out / "server", server);
+  ensure_audit_key(c);
 
   const auto folders = assign_folders(members, out);
   for (const auto& p : members.principals) c.dir(folders.at(p.id), private_dir);
@@ -352,6 +374,7 @@ init_report init(const init_options& options) {
   v.database_url = options.db_url;
   v.members_file = fs::absolute(options.members_file).lexically_normal().string();
   v.keys_dir = (out / "keys").string();
+  v.audit_signing_key_file = (out / "server" / audit_signing_key_file_name).string();
   c.write(report.config_file, config::render_server_config(v), public_file);
   return report;
 }

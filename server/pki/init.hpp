@@ -8,6 +8,10 @@
 
 namespace liaison::pki {
 
+// In OUT/server/: the tree-head signing key and its public half.
+inline constexpr const char* audit_signing_key_file_name = "audit-signing-key.pem";
+inline constexpr const char* audit_public_key_file_name = "audit-signing-key.pub.pem";
+
 struct init_options {
   std::string members_file;  // members.toml; its key files need not exist yet
   std::string out_dir;       // created when absent
@@ -29,6 +33,7 @@ struct init_report {
 //   ca/ca.pem, ca/ca.key                      the task force CA (10 years)
 //   server/{cert,key,ca}.pem                  CN "liaison-server"; SANs localhost,
 //                                             127.0.0.1, ::1, the host name, server_names
+//   server/audit-signing-key{,.pub}.pem       the key that signs audit tree heads (Ed25519)
 //   <member>/desk/                            one identity folder per principal
 //   partner-<member>/, <certificate name>/    (see identity.hpp; client certs 2 years)
 //   keys/<public_key_file>                    each key of members.toml (Ed25519)

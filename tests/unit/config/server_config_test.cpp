@@ -362,6 +362,7 @@ TEST(RepoConfigTest, ExampleLiaisonTomlIsTheRenderedTemplate) {
   v.database_url = "postgresql://liaison@127.0.0.1:5432/liaison";
   v.members_file = "members.toml";
   v.keys_dir = "../.liaison/pki/keys";
+  v.audit_signing_key_file = "../.liaison/pki/server/audit-signing-key.pem";
   auto want = render_server_config(v);
   auto have = testing::read_text(LIAISON_SOURCE_DIR "/config/liaison.toml");
   if (have != want) {

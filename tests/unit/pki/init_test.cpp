@@ -105,6 +105,12 @@ TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
   auto config = config::load_server_config(report.config_file);
   EXPECT_EQ(config.native.listen, "127.0.0.1:7443");
   EXPECT_EQ(config.tls.cert_file, (out / "server/cert.pem").string());
+  // The server signs audit tree heads with its own key; auditors get the public half.
+  EXPECT_EQ(config.audit.signing_key_file, (out / "server" / audit_signing_key_file_name).string());
+  EXPECT_EQ(mode(config.audit.signing_key_file), mode_0600);
+  EXPECT_EQ(
+      crypto::ed25519_private_key::load_pem_file(config.audit.signing_key_file).public_key(),
+      crypto::load_public_key_pem_file((out / "server" / audit_public_key_file_name).string()));
   auto data = config::load_registry(config.registry);
   EXPECT_EQ(data.members.size(), 27u);
   EXPECT_EQ(data.principals.size(), 30u);
