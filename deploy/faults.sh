@@ -51,10 +51,12 @@ deploy/install-deps.sh
 
 section "Build ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-ninja -C "$build" ${LIAISON_JOBS:+-j "$LIAISON_JOBS"} liaisond liaison faults_test faults_checker_test
+ninja -C "$build" ${LIAISON_JOBS:+-j "$LIAISON_JOBS"} liaisond liaison faults_test faults_checker_test \
+  faults_client_receive_test
 
-section "Checker self-test"
+section "Self-tests: the checker, and the client the harness drives"
 "$build/bin/faults_checker_test" --gtest_brief=1
+"$build/bin/faults_client_receive_test" --gtest_brief=1
 
 section "Fault injection ($profile profile, seed $seed)"
 export LIAISON_FAULTS_PROFILE=$profile LIAISON_FAULTS_SEED=$seed LIAISON_PG_BIN

@@ -8,15 +8,15 @@
 #include "pki/authority.hpp"
 #include "support/test_database.hpp"
 
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/ssl.h>
 #include <pqxx/pqxx>
 
 #include <array>
@@ -46,7 +46,8 @@ struct tls_client_options {
 // Connects to `server` with exactly `o` (not the project's client, which
 // always offers TLS 1.3 and a valid identity), sends Hello and reads one
 // frame; everything within 10 s.
-tls_attempt try_tls(const std::string& server, const std::string& ca_file, const tls_client_options& o) {
+tls_attempt try_tls(const std::string& server, const std::string& ca_file,
+                    const tls_client_options& o) {
   tls_attempt out;
   auto colon = server.rfind(':');
   asio::ip::tcp::endpoint target(asio::ip::make_address(server.substr(0, colon)),
@@ -84,20 +85,23 @@ tls_attempt try_tls(const std::string& server, const std::string& ca_file, const
     stream.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code ec2) {
       if (ec2) return fail("handshake", ec2);
       out.handshake = true;
-      asio::async_write(stream, asio::buffer(request), [&](boost::system::error_code ec3, std::size_t) {
-        if (ec3) return fail("write Hello", ec3);
-        asio::async_read(stream, asio::buffer(header), [&](boost::system::error_code ec4, std::size_t) {
-          if (ec4) return fail("read", ec4);
-          body.resize((std::size_t{header[0]} << 24) | (std::size_t{header[1]} << 16) |
-                      (std::size_t{header[2]} << 8) | header[3]);
-          asio::async_read(stream, asio::buffer(body), [&](boost::system::error_code ec5, std::size_t) {
-            if (ec5) return fail("read", ec5);
-            v1::Frame answer;
-            out.welcomed = answer.ParseFromString(body) && answer.has_welcome();
-            if (!out.welcomed) out.error = "answer: " + answer.ShortDebugString();
+      asio::async_write(
+          stream, asio::buffer(request), [&](boost::system::error_code ec3, std::size_t) {
+            if (ec3) return fail("write Hello", ec3);
+            asio::async_read(
+                stream, asio::buffer(header), [&](boost::system::error_code ec4, std::size_t) {
+                  if (ec4) return fail("read", ec4);
+                  body.resize((std::size_t{header[0]} << 24) | (std::size_t{header[1]} << 16) |
+                              (std::size_t{header[2]} << 8) | header[3]);
+                  asio::async_read(
+                      stream, asio::buffer(body), [&](boost::system::error_code ec5, std::size_t) {
+                        if (ec5) return fail("read", ec5);
+                        v1::Frame answer;
+                        out.welcomed = answer.ParseFromString(body) && answer.has_welcome();
+                        if (!out.welcomed) out.error = "answer: " + answer.ShortDebugString();
+                      });
+                });
           });
-        });
-      });
     });
   });
   io.run_for(10s);
@@ -110,11 +114,13 @@ class TlsPolicyTest : public ::testing::Test {
   test_database db;
   liaisond_process server{db.url()};
   pki::identity at_desk = identity("AT/desk");
-  pki::authority task_force_ca =
-      pki::authority::load(read_file(shared_pki_dir() + "/ca/ca.pem"), read_file(shared_pki_dir() + "/ca/ca.key"));
+  pki::authority task_force_ca = pki::authority::load(read_file(shared_pki_dir() + "/ca/ca.pem"),
+                                                      read_file(shared_pki_dir() + "/ca/ca.key"));
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 
-  tls_attempt attempt(const tls_client_options& o) { return try_tls(server.native_address(), at_desk.ca_file, o); }
+  tls_attempt attempt(const tls_client_options& o) {
+    return try_tls(server.native_address(), at_desk.ca_file, o);
+  }
 
   pki::issued client_certificate(const pki::authority& ca, const std::string& name,
                                  std::chrono::system_clock::time_point not_before,
@@ -131,7 +137,8 @@ class TlsPolicyTest : public ::testing::Test {
           pqxx::connection c(db.url());
           pqxx::work tx(c);
           auto r = tx.exec_params(
-              "SELECT outcome, detail FROM audit_log WHERE action = 'auth.connect' AND detail LIKE $1 ORDER BY id",
+              "SELECT outcome, detail FROM audit_log WHERE action = 'auth.connect' AND detail LIKE "
+              "$1 ORDER BY id",
               "%\"peer\":\"" + local + "\"%");
           if (r.empty()) return false;
           found = {r[0][0].as<std::string>(),
@@ -164,7 +171,8 @@ class TlsPolicyTest : public ::testing::Test {
 TEST_F(TlsPolicyTest, TheHandMadeClientIsWelcomedWithAValidCertificate) {
   // The control: with a valid certificate the same client gets a Welcome, so
   // the refusals below are the policy's doing.
-  auto a = attempt({client_certificate(task_force_ca, "AT.desk", now - 1h, now + 1h), TLS1_3_VERSION});
+  auto a =
+      attempt({client_certificate(task_force_ca, "AT.desk", now - 1h, now + 1h), TLS1_3_VERSION});
   EXPECT_TRUE(a.welcomed) << a.error;
   EXPECT_EQ(audit_of(a.local).first, "ok");
 }
@@ -176,34 +184,37 @@ TEST_F(TlsPolicyTest, NoClientCertificateIsRefused) {
 
 TEST_F(TlsPolicyTest, CertificateFromAnotherCaIsRefused) {
   auto other = pki::authority::create("Another CA", now - 1h, now + 24h);
-  auto reason = expect_refused({client_certificate(other, "intruder.desk", now - 1h, now + 1h), TLS1_3_VERSION});
+  auto reason = expect_refused(
+      {client_certificate(other, "intruder.desk", now - 1h, now + 1h), TLS1_3_VERSION});
   std::cout << "audited reason: " << reason << "\n";
 }
 
 TEST_F(TlsPolicyTest, RegisteredPrincipalNameFromAnotherCaIsRefused) {
   // The name of a real desk does not help a certificate the task force CA did not sign.
   auto other = pki::authority::create("Liaison Task Force CA", now - 1h, now + 24h);
-  auto reason = expect_refused({client_certificate(other, "AT.desk", now - 1h, now + 1h), TLS1_3_VERSION});
+  auto reason =
+      expect_refused({client_certificate(other, "AT.desk", now - 1h, now + 1h), TLS1_3_VERSION});
   std::cout << "audited reason: " << reason << "\n";
 }
 
 TEST_F(TlsPolicyTest, ExpiredCertificateIsRefused) {
-  auto reason =
-      expect_refused({client_certificate(task_force_ca, "AT.desk", now - 48h, now - 24h), TLS1_3_VERSION});
+  auto reason = expect_refused(
+      {client_certificate(task_force_ca, "AT.desk", now - 48h, now - 24h), TLS1_3_VERSION});
   std::cout << "audited reason: " << reason << "\n";
   EXPECT_NE(reason.find("expired"), std::string::npos) << reason;
 }
 
 TEST_F(TlsPolicyTest, NotYetValidCertificateIsRefused) {
-  auto reason =
-      expect_refused({client_certificate(task_force_ca, "AT.desk", now + 24h, now + 48h), TLS1_3_VERSION});
+  auto reason = expect_refused(
+      {client_certificate(task_force_ca, "AT.desk", now + 24h, now + 48h), TLS1_3_VERSION});
   std::cout << "audited reason: " << reason << "\n";
   EXPECT_NE(reason.find("not yet valid"), std::string::npos) << reason;
 }
 
 TEST_F(TlsPolicyTest, ClientLimitedToTls12IsRefused) {
   // A valid certificate, but the server speaks TLS 1.3 only.
-  auto a = attempt({client_certificate(task_force_ca, "AT.desk", now - 1h, now + 1h), TLS1_2_VERSION});
+  auto a =
+      attempt({client_certificate(task_force_ca, "AT.desk", now - 1h, now + 1h), TLS1_2_VERSION});
   EXPECT_FALSE(a.handshake) << "a TLS 1.2 handshake succeeded";
   EXPECT_FALSE(a.welcomed);
   auto [outcome, reason] = audit_of(a.local);

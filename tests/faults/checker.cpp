@@ -10,7 +10,9 @@
 namespace liaison::faults {
 namespace {
 
-std::string key_of(const std::string& origin, const std::string& id) { return origin + "/" + id; }
+std::string key_of(const std::string& origin, const std::string& id) {
+  return origin + "/" + id;
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -67,8 +69,8 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
   r.seq_gaps = static_cast<std::size_t>(last_seq - by_seq.size());
   if (db.log_head != last_seq) ++r.seq_gaps;
   if (r.seq_gaps > 0)
-    note.note("seq gaps: " + std::to_string(by_seq.size()) + " seqs stored up to " + std::to_string(last_seq) +
-              ", log head " + std::to_string(db.log_head));
+    note.note("seq gaps: " + std::to_string(by_seq.size()) + " seqs stored up to " +
+              std::to_string(last_seq) + ", log head " + std::to_string(db.log_head));
 
   // Deliveries, consumer by consumer, in the order each consumer saw them.
   std::unordered_map<std::string, consumer_view> consumers;
@@ -94,7 +96,8 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
     if (backwards || late) {
       ++r.reorders;
       note.note(d.consumer + " received seq " + std::to_string(d.seq) + " after seq " +
-                std::to_string(backwards ? last : c.max_seq) + (backwards ? " on the same connection" : ""));
+                std::to_string(backwards ? last : c.max_seq) +
+                (backwards ? " on the same connection" : ""));
     }
     last = std::max(last, d.seq);
     c.max_seq = std::max(c.max_seq, d.seq);
@@ -110,7 +113,8 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
       auto key = key_of(row.origin, row.alert_id);
       if (got.contains(key)) continue;
       if (undelivered.insert(key).second)
-        note.note(want.consumer + " never received " + key + " (seq " + std::to_string(row.seq) + ")");
+        note.note(want.consumer + " never received " + key + " (seq " + std::to_string(row.seq) +
+                  ")");
     }
   }
 
@@ -122,7 +126,8 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
     const bool is_stored = row != stored.end();
     if (is_stored && row->second->recipients != a.recipients) {
       ++r.recipient_mismatch;
-      note.note(key + " stored for " + join(row->second->recipients) + ", expected " + join(a.recipients));
+      note.note(key + " stored for " + join(row->second->recipients) + ", expected " +
+                join(a.recipients));
     }
     switch (a.status()) {
       case alert_status::acknowledged:
@@ -136,8 +141,8 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
         }
         if (row->second->seq != a.ack_seq) {
           ++r.ack_seq_mismatch;
-          note.note(key + " acknowledged as seq " + std::to_string(a.ack_seq) + " but stored as seq " +
-                    std::to_string(row->second->seq));
+          note.note(key + " acknowledged as seq " + std::to_string(a.ack_seq) +
+                    " but stored as seq " + std::to_string(row->second->seq));
         }
         if (undelivered.contains(key)) {
           ++r.lost;
@@ -148,7 +153,8 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
         ++r.failed;
         if (is_stored && !a.had_indeterminate_attempt()) {
           ++r.failed_but_stored;
-          note.note(key + " was refused with code " + std::to_string(a.attempts.back().code) + " but is stored");
+          note.note(key + " was refused with code " + std::to_string(a.attempts.back().code) +
+                    " but is stored");
         } else if (is_stored) {
           ++r.recovered;
         }
@@ -169,15 +175,17 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
 
 std::string summary(const report& r, std::size_t cycles, const std::string& fault) {
   std::ostringstream s;
-  s << r.acknowledged << " acknowledged alerts over " << cycles << " " << fault << " cycles: " << r.lost << " lost, "
-    << (r.unexpected_rows + r.unexpected_deliveries) << " unexpected, " << r.duplicate_rows << " duplicate rows, "
-    << r.duplicate_deliveries << " duplicate deliveries, " << r.recovered << " recovered"
-    << " (alerts " << r.alerts << ", attempts " << r.attempts << ", failed " << r.failed << ", indeterminate "
-    << r.indeterminate << " of which stored " << r.indeterminate_stored << ", deliveries " << r.deliveries
-    << ", reorders " << r.reorders << ", lost absent/undelivered " << r.lost_absent << "/" << r.lost_undelivered
+  s << r.acknowledged << " acknowledged alerts over " << cycles << " " << fault
+    << " cycles: " << r.lost << " lost, " << (r.unexpected_rows + r.unexpected_deliveries)
+    << " unexpected, " << r.duplicate_rows << " duplicate rows, " << r.duplicate_deliveries
+    << " duplicate deliveries, " << r.recovered << " recovered"
+    << " (alerts " << r.alerts << ", attempts " << r.attempts << ", failed " << r.failed
+    << ", indeterminate " << r.indeterminate << " of which stored " << r.indeterminate_stored
+    << ", deliveries " << r.deliveries << ", reorders " << r.reorders
+    << ", lost absent/undelivered " << r.lost_absent << "/" << r.lost_undelivered
     << ", failed but stored " << r.failed_but_stored << ", ack seq mismatch " << r.ack_seq_mismatch
-    << ", recipient mismatch " << r.recipient_mismatch << ", stored undelivered " << r.stored_undelivered
-    << ", seq gaps " << r.seq_gaps << ")";
+    << ", recipient mismatch " << r.recipient_mismatch << ", stored undelivered "
+    << r.stored_undelivered << ", seq gaps " << r.seq_gaps << ")";
   return s.str();
 }
 

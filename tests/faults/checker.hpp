@@ -29,14 +29,15 @@ struct report {
   std::size_t lost_absent = 0;       //   of lost: not in the database
   std::size_t lost_undelivered = 0;  //   of lost: stored, but a required consumer never received it
   std::size_t unexpected_rows = 0;   // stored, never published
-  std::size_t unexpected_deliveries = 0;  // delivered, never published (or under a seq the log gives another alert)
-  std::size_t duplicate_rows = 0;    // (origin, id) stored more than once
-  std::size_t reorders = 0;          // a consumer saw seq go backwards, or a new seq below one it had seen
-  std::size_t failed_but_stored = 0; // a definitive error, no ambiguous attempt, yet committed
-  std::size_t ack_seq_mismatch = 0;  // the acknowledged seq is not the stored one
-  std::size_t recipient_mismatch = 0;     // stored recipients differ from the expected expansion
-  std::size_t stored_undelivered = 0;     // stored (not acknowledged) but not delivered to a recipient
-  std::size_t seq_gaps = 0;               // missing seqs in 1..log_head, or log_head != last seq
+  std::size_t unexpected_deliveries =
+      0;  // delivered, never published (or under a seq the log gives another alert)
+  std::size_t duplicate_rows = 0;  // (origin, id) stored more than once
+  std::size_t reorders = 0;  // a consumer saw seq go backwards, or a new seq below one it had seen
+  std::size_t failed_but_stored = 0;   // a definitive error, no ambiguous attempt, yet committed
+  std::size_t ack_seq_mismatch = 0;    // the acknowledged seq is not the stored one
+  std::size_t recipient_mismatch = 0;  // stored recipients differ from the expected expansion
+  std::size_t stored_undelivered = 0;  // stored (not acknowledged) but not delivered to a recipient
+  std::size_t seq_gaps = 0;            // missing seqs in 1..log_head, or log_head != last seq
 
   // Allowed, counted.
   std::size_t deliveries = 0;
@@ -46,8 +47,8 @@ struct report {
 
   bool ok() const {
     return lost == 0 && unexpected_rows == 0 && unexpected_deliveries == 0 && duplicate_rows == 0 &&
-           reorders == 0 && failed_but_stored == 0 && ack_seq_mismatch == 0 && recipient_mismatch == 0 &&
-           stored_undelivered == 0 && seq_gaps == 0;
+           reorders == 0 && failed_but_stored == 0 && ack_seq_mismatch == 0 &&
+           recipient_mismatch == 0 && stored_undelivered == 0 && seq_gaps == 0;
   }
 };
 

@@ -9,7 +9,9 @@ namespace {
 
 const steady::time_point t0{};
 
-attempt ok_attempt() { return {t0, t0, answer::acknowledged, 0}; }
+attempt ok_attempt() {
+  return {t0, t0, answer::acknowledged, 0};
+}
 
 alert_record acked(const std::string& id, std::uint64_t seq, std::vector<std::string> to = {"HU"}) {
   alert_record a{id, "AT", std::move(to), {ok_attempt()}, seq, false};
@@ -20,14 +22,16 @@ stored_alert row(std::uint64_t seq, const std::string& id, std::vector<std::stri
   return {seq, "AT", id, std::move(to)};
 }
 
-delivery got(const std::string& consumer, std::uint32_t connection, std::uint64_t seq, const std::string& id) {
+delivery got(const std::string& consumer, std::uint32_t connection, std::uint64_t seq,
+             const std::string& id) {
   return {consumer, connection, seq, id, "AT", t0};
 }
 
 const std::vector<required_consumer> hu = {{"HU/faults", "HU"}};
 
 TEST(CheckerTest, ACleanHistoryIsOk) {
-  auto r = check({acked("a", 1), acked("b", 2)}, {got("HU/faults", 1, 1, "a"), got("HU/faults", 1, 2, "b")}, hu,
+  auto r = check({acked("a", 1), acked("b", 2)},
+                 {got("HU/faults", 1, 1, "a"), got("HU/faults", 1, 2, "b")}, hu,
                  {{row(1, "a"), row(2, "b")}, 2});
   EXPECT_TRUE(r.ok()) << r.examples.front();
   EXPECT_EQ(r.acknowledged, 2u);
@@ -36,7 +40,8 @@ TEST(CheckerTest, ACleanHistoryIsOk) {
 }
 
 TEST(CheckerTest, AcknowledgedButAbsentIsLost) {
-  auto r = check({acked("a", 1), acked("b", 2)}, {got("HU/faults", 1, 1, "a")}, hu, {{row(1, "a")}, 1});
+  auto r =
+      check({acked("a", 1), acked("b", 2)}, {got("HU/faults", 1, 1, "a")}, hu, {{row(1, "a")}, 1});
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.lost, 1u);
   EXPECT_EQ(r.lost_absent, 1u);
@@ -50,15 +55,16 @@ TEST(CheckerTest, AcknowledgedButNeverDeliveredToARecipientIsLost) {
 }
 
 TEST(CheckerTest, StoredOrDeliveredButNeverPublishedIsUnexpected) {
-  auto r = check({acked("a", 1)}, {got("HU/faults", 1, 1, "a"), got("HU/faults", 1, 2, "ghost")}, {},
-                 {{row(1, "a"), row(2, "ghost")}, 2});
+  auto r = check({acked("a", 1)}, {got("HU/faults", 1, 1, "a"), got("HU/faults", 1, 2, "ghost")},
+                 {}, {{row(1, "a"), row(2, "ghost")}, 2});
   EXPECT_EQ(r.unexpected_rows, 1u);
   EXPECT_EQ(r.unexpected_deliveries, 1u);
   EXPECT_FALSE(r.ok());
 }
 
 TEST(CheckerTest, ADeliveryUnderAnotherAlertsSeqIsUnexpected) {
-  auto r = check({acked("a", 1), acked("b", 2)}, {got("HU/faults", 1, 2, "a"), got("HU/faults", 1, 2, "b")}, {},
+  auto r = check({acked("a", 1), acked("b", 2)},
+                 {got("HU/faults", 1, 2, "a"), got("HU/faults", 1, 2, "b")}, {},
                  {{row(1, "a"), row(2, "b")}, 2});
   EXPECT_EQ(r.unexpected_deliveries, 1u);
 }
@@ -70,23 +76,26 @@ TEST(CheckerTest, TheSameIdStoredTwiceIsADuplicateRow) {
 }
 
 TEST(CheckerTest, RedeliveryAfterAReconnectIsADuplicateNotAReorder) {
-  auto r = check({acked("a", 1), acked("b", 2)},
-                 {got("HU/faults", 1, 1, "a"), got("HU/faults", 1, 2, "b"), got("HU/faults", 2, 2, "b")}, hu,
-                 {{row(1, "a"), row(2, "b")}, 2});
+  auto r =
+      check({acked("a", 1), acked("b", 2)},
+            {got("HU/faults", 1, 1, "a"), got("HU/faults", 1, 2, "b"), got("HU/faults", 2, 2, "b")},
+            hu, {{row(1, "a"), row(2, "b")}, 2});
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.duplicate_deliveries, 1u);
   EXPECT_EQ(r.reorders, 0u);
 }
 
 TEST(CheckerTest, SeqGoingBackwardsOnOneConnectionIsAReorder) {
-  auto r = check({acked("a", 1), acked("b", 2)}, {got("HU/faults", 1, 2, "b"), got("HU/faults", 1, 1, "a")}, hu,
+  auto r = check({acked("a", 1), acked("b", 2)},
+                 {got("HU/faults", 1, 2, "b"), got("HU/faults", 1, 1, "a")}, hu,
                  {{row(1, "a"), row(2, "b")}, 2});
   EXPECT_EQ(r.reorders, 1u);
   EXPECT_FALSE(r.ok());
 }
 
 TEST(CheckerTest, ASkippedSeqDeliveredOnALaterConnectionIsAReorder) {
-  auto r = check({acked("a", 1), acked("b", 2)}, {got("HU/faults", 1, 2, "b"), got("HU/faults", 2, 1, "a")}, hu,
+  auto r = check({acked("a", 1), acked("b", 2)},
+                 {got("HU/faults", 1, 2, "b"), got("HU/faults", 2, 1, "a")}, hu,
                  {{row(1, "a"), row(2, "b")}, 2});
   EXPECT_EQ(r.reorders, 1u);
 }
@@ -98,8 +107,9 @@ TEST(CheckerTest, WithoutKnownConnectionsARedeliveryIsNoReorderButASkipIs) {
                  {{"HU/cli", "HU"}}, {{row(1, "a"), row(2, "b"), row(3, "c")}, 3});
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.duplicate_deliveries, 2u);
-  auto skip = check({acked("a", 1), acked("b", 2)}, {got("HU/cli", 0, 2, "b"), got("HU/cli", 0, 1, "a")},
-                    {{"HU/cli", "HU"}}, {{row(1, "a"), row(2, "b")}, 2});
+  auto skip =
+      check({acked("a", 1), acked("b", 2)}, {got("HU/cli", 0, 2, "b"), got("HU/cli", 0, 1, "a")},
+            {{"HU/cli", "HU"}}, {{row(1, "a"), row(2, "b")}, 2});
   EXPECT_EQ(skip.reorders, 1u);
 }
 
@@ -130,7 +140,8 @@ TEST(CheckerTest, ARefusalThatWasCommittedAnywayIsABrokenPromise) {
   EXPECT_EQ(r.failed_but_stored, 1u);
   EXPECT_FALSE(r.ok());
   // After an ambiguous attempt the refusal of a retry says nothing about the first.
-  alert_record b{"a", "AT", {"HU"}, {{t0, t0, answer::timed_out, 0}, {t0, t0, answer::failed, 7}}, 0, false};
+  alert_record b{"a", "AT", {"HU"}, {{t0, t0, answer::timed_out, 0}, {t0, t0, answer::failed, 7}},
+                 0,   false};
   auto rb = check({b}, {got("HU/faults", 1, 1, "a")}, hu, {{row(1, "a")}, 1});
   EXPECT_TRUE(rb.ok());
   EXPECT_EQ(rb.recovered, 1u);
@@ -159,8 +170,9 @@ TEST(CheckerTest, SummaryHasTheReportsWording) {
   r.duplicate_deliveries = 2;
   r.recovered = 1;
   auto line = summary(r, 3, "kill -9");
-  EXPECT_TRUE(line.starts_with("10 acknowledged alerts over 3 kill -9 cycles: 0 lost, 0 unexpected, "
-                               "0 duplicate rows, 2 duplicate deliveries, 1 recovered"))
+  EXPECT_TRUE(
+      line.starts_with("10 acknowledged alerts over 3 kill -9 cycles: 0 lost, 0 unexpected, "
+                       "0 duplicate rows, 2 duplicate deliveries, 1 recovered"))
       << line;
 }
 

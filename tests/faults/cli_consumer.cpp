@@ -27,8 +27,11 @@ void cli_consumer::start(const std::string& server) {
   if (process_ && process_->running()) stop();
   ++runs_;
   offsets_.push_back(0);
-  std::vector<std::string> argv = {LIAISON_CLI_PATH, "subscribe", "--id", testing::shared_pki_dir() + "/" + member_ + "/desk",
-                                   "--server", server, "--consumer", name_};
+  std::vector<std::string> argv = {
+      LIAISON_CLI_PATH, "subscribe",
+      "--id",           testing::shared_pki_dir() + "/" + member_ + "/desk",
+      "--server",       server,
+      "--consumer",     name_};
   if (no_ack_) argv.push_back("--no-ack");
   auto base = dir_ + "/" + name_ + "-" + std::to_string(runs_);
   process_ = std::make_unique<testing::child_process>(argv, base + ".jsonl", base + ".err");
@@ -44,9 +47,15 @@ void cli_consumer::stop() {
   }
 }
 
-void cli_consumer::freeze() { process_->signal(SIGSTOP); }
-void cli_consumer::resume() { process_->signal(SIGCONT); }
-pid_t cli_consumer::pid() const { return process_ ? process_->pid() : -1; }
+void cli_consumer::freeze() {
+  process_->signal(SIGSTOP);
+}
+void cli_consumer::resume() {
+  process_->signal(SIGCONT);
+}
+pid_t cli_consumer::pid() const {
+  return process_ ? process_->pid() : -1;
+}
 
 const std::vector<delivery>& cli_consumer::deliveries() {
   for (int run = 1; run <= runs_; ++run) {
@@ -75,7 +84,8 @@ bool cli_consumer::received_all(const std::vector<std::string>& keys) {
 
 std::string cli_consumer::log() const {
   std::string out;
-  for (int run = 1; run <= runs_; ++run) out += testing::read_file(dir_ + "/" + name_ + "-" + std::to_string(run) + ".err");
+  for (int run = 1; run <= runs_; ++run)
+    out += testing::read_file(dir_ + "/" + name_ + "-" + std::to_string(run) + ".err");
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
 
 namespace liaison::faults {
@@ -19,16 +20,25 @@ using namespace std::chrono_literals;
 
 class ClientReceiveTest : public ::testing::Test {
  protected:
-  testing::temp_dir dir{"liaison-client-receive"};
-  pg_cluster pg{dir.path() + "/postgres-commands.log"};
-  server_process server{dir.path(), {{"database.url", "\"" + pg.create_app_database("receive") + "\""}}};
-
-  void SetUp() override { server.start(); }
+  // One database and one server for both tests.
+  struct world {
+    testing::temp_dir dir{"liaison-client-receive"};
+    pg_cluster pg{dir.path() + "/postgres-commands.log"};
+    server_process server{dir.path(),
+                          {{"database.url", "\"" + pg.create_app_database("receive") + "\""}}};
+  };
+  static inline std::unique_ptr<world> w;
+  static void SetUpTestSuite() {
+    w = std::make_unique<world>();
+    w->server.start();
+  }
+  static void TearDownTestSuite() { w.reset(); }
 
   // Sends `n` Pings at once, then polls with `poll` until every Pong arrived
   // (or 10 s passed); returns the nonces answered.
   std::set<std::uint64_t> pongs_polling_with(std::chrono::milliseconds poll, std::uint64_t n) {
-    client::native_client conn(testing::identity("AT/desk"), {server.native_address(), 10s, "receive-test"});
+    client::native_client conn(testing::identity("AT/desk"),
+                               {w->server.native_address(), 10s, "receive-test"});
     for (std::uint64_t i = 1; i <= n; ++i) {
       v1::Frame ping;
       ping.mutable_ping()->set_nonce(i);
@@ -46,11 +56,13 @@ class ClientReceiveTest : public ::testing::Test {
 
 TEST_F(ClientReceiveTest, PollingWithoutWaitingLosesNoFrame) {
   // receive(0ms) asks "anything there?": what is there must be returned, now or later.
-  EXPECT_EQ(pongs_polling_with(0ms, 200).size(), 200u) << "Pong frames were read from the socket and dropped";
+  EXPECT_EQ(pongs_polling_with(0ms, 200).size(), 200u)
+      << "Pong frames were read from the socket and dropped";
 }
 
 TEST_F(ClientReceiveTest, ShortTimeoutsLoseNoFrame) {
-  EXPECT_EQ(pongs_polling_with(1ms, 2000).size(), 2000u) << "Pong frames were read from the socket and dropped";
+  EXPECT_EQ(pongs_polling_with(1ms, 2000).size(), 2000u)
+      << "Pong frames were read from the socket and dropped";
 }
 
 }  // namespace

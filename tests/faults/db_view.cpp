@@ -12,8 +12,9 @@ database_view read_database(const std::string& url) {
   pqxx::read_transaction tx(c);
   database_view out;
   // array_to_string: a text[] as "HU,RS", simpler than parsing array literals.
-  for (const auto& row : tx.exec("SELECT seq, origin, alert_id::text, array_to_string(recipients, ',') "
-                                 "FROM alerts ORDER BY seq")) {
+  for (const auto& row :
+       tx.exec("SELECT seq, origin, alert_id::text, array_to_string(recipients, ',') "
+               "FROM alerts ORDER BY seq")) {
     stored_alert a;
     a.seq = row[0].as<std::uint64_t>();
     a.origin = row[1].as<std::string>();
@@ -31,7 +32,8 @@ std::optional<std::uint64_t> consumer_cursor(const std::string& url, const std::
                                              const std::string& name) {
   pqxx::connection c(url);
   pqxx::read_transaction tx(c);
-  auto r = tx.exec_params("SELECT cursor FROM consumers WHERE principal = $1 AND name = $2", principal, name);
+  auto r = tx.exec_params("SELECT cursor FROM consumers WHERE principal = $1 AND name = $2",
+                          principal, name);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::uint64_t>();
 }

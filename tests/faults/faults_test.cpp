@@ -27,7 +27,8 @@ const profile& run_profile() {
   return p;
 }
 
-void expect_promises_kept(harness& h, const report& r, std::size_t cycles, const std::string& fault) {
+void expect_promises_kept(harness& h, const report& r, std::size_t cycles,
+                          const std::string& fault) {
   h.log("SUMMARY " + summary(r, cycles, fault));
   EXPECT_TRUE(r.ok()) << summary(r, cycles, fault);
   EXPECT_GT(r.acknowledged, 0u);
@@ -66,9 +67,11 @@ TEST(Faults, PostgresKilledAtRandomMoments) {
     // every process of the cluster at once (nothing in shared memory survives).
     const bool group = i % 2 == 1;
     auto injected = steady::now();
-    auto processes = h.pg().kill9(group ? pg_cluster::kill_scope::every_process : pg_cluster::kill_scope::postmaster);
+    auto processes = h.pg().kill9(group ? pg_cluster::kill_scope::every_process
+                                        : pg_cluster::kill_scope::postmaster);
     h.pg().start();
-    ASSERT_TRUE(h.healed(std::string("kill -9 PostgreSQL ") + (group ? "every process" : "postmaster") + " (" +
+    ASSERT_TRUE(h.healed(std::string("kill -9 PostgreSQL ") +
+                             (group ? "every process" : "postmaster") + " (" +
                              std::to_string(processes) + " processes)",
                          injected, steady::now()))
         << h.server().log();
@@ -80,16 +83,17 @@ TEST(Faults, PostgresKilledAtRandomMoments) {
 }
 
 // Bounds stated in docs/RELIABILITY.md.
-constexpr double unavailable_bound_ms = 1000;  // a publish during the outage gets UNAVAILABLE within
-constexpr double ping_bound_ms = 500;          // a Ping on an open connection is answered within
-constexpr double recovery_bound_ms = 10000;    // first acknowledgement after PostgreSQL is back
+constexpr double unavailable_bound_ms =
+    1000;                                    // a publish during the outage gets UNAVAILABLE within
+constexpr double ping_bound_ms = 500;        // a Ping on an open connection is answered within
+constexpr double recovery_bound_ms = 10000;  // first acknowledgement after PostgreSQL is back
 
 TEST(Faults, PostgresStoppedWhileTheServerRuns) {
   const auto& p = run_profile();
   harness h("stop-postgres", p);
   h.start();
-  prober probe([&] { return h.server().native_address(); }, [&] { return h.server().https_address(); }, "auditor",
-               100ms);
+  prober probe([&] { return h.server().native_address(); },
+               [&] { return h.server().https_address(); }, "auditor", 100ms);
   probe.start();
   struct outage {
     steady::time_point down, up_begin, up;
@@ -105,7 +109,8 @@ TEST(Faults, PostgresStoppedWhileTheServerRuns) {
     h.pg().start();
     o.up = steady::now();
     outages.push_back(o);
-    ASSERT_TRUE(h.healed("PostgreSQL stopped (pg_ctl stop -m fast)", injected, o.up)) << h.server().log();
+    ASSERT_TRUE(h.healed("PostgreSQL stopped (pg_ctl stop -m fast)", injected, o.up))
+        << h.server().log();
   }
   h.run_for(h.random_gap());
   probe.stop();
@@ -140,17 +145,22 @@ TEST(Faults, PostgresStoppedWhileTheServerRuns) {
     for (const auto& s : probe.pings()) {
       if (!inside(s.sent)) continue;
       ++pings;
-      if (!s.rtt) ++lost_pings;
-      else worst_ping = std::max(worst_ping, s.rtt->count() / 1000.0);
+      if (!s.rtt)
+        ++lost_pings;
+      else
+        worst_ping = std::max(worst_ping, s.rtt->count() / 1000.0);
     }
     auto first = h.first_ack_after(o.up);
     double recovery = first ? ms_between(o.up, *first) : -1;
-    h.log("FIGURE outage " + std::to_string(i + 1) + " (" + std::to_string(static_cast<long>(ms_between(o.down, o.up_begin))) +
+    h.log("FIGURE outage " + std::to_string(i + 1) + " (" +
+          std::to_string(static_cast<long>(ms_between(o.down, o.up_begin))) +
           " ms): " + std::to_string(acks) + " acknowledgements, " + std::to_string(unavailable) +
-          " publishes answered UNAVAILABLE within max " + std::to_string(static_cast<long>(worst_unavailable)) +
-          " ms, " + std::to_string(unanswered) + " unanswered, " + std::to_string(other) + " other errors; " +
-          std::to_string(pings) + " pings on an open connection, max " + std::to_string(worst_ping) + " ms, " +
-          std::to_string(lost_pings) + " unanswered; first acknowledgement " + std::to_string(static_cast<long>(recovery)) +
+          " publishes answered UNAVAILABLE within max " +
+          std::to_string(static_cast<long>(worst_unavailable)) + " ms, " +
+          std::to_string(unanswered) + " unanswered, " + std::to_string(other) + " other errors; " +
+          std::to_string(pings) + " pings on an open connection, max " +
+          std::to_string(worst_ping) + " ms, " + std::to_string(lost_pings) +
+          " unanswered; first acknowledgement " + std::to_string(static_cast<long>(recovery)) +
           " ms after PostgreSQL was ready again (without restarting liaisond)");
     EXPECT_EQ(acks, 0u) << "acknowledged while PostgreSQL was down";
     EXPECT_GT(unavailable, 0u);
@@ -169,18 +179,23 @@ TEST(Faults, PostgresStoppedWhileTheServerRuns) {
     std::size_t not_ready = 0, ready_during = 0;
     std::optional<double> back_ms;
     for (const auto& s : probe.readiness()) {
-      if (s.at > o.down + 2s && s.at < o.up_begin) (s.status == 503 ? not_ready : ready_during) += 1;
+      if (s.at > o.down + 2s && s.at < o.up_begin)
+        (s.status == 503 ? not_ready : ready_during) += 1;
       if (s.at > o.up && s.status == 200 && !back_ms) back_ms = ms_between(o.up, s.at);
     }
-    h.log("FIGURE /readyz during outage " + std::to_string(i + 1) + ": " + std::to_string(not_ready) + " x 503, " +
-          std::to_string(ready_during) + " other; 200 again " +
-          (back_ms ? std::to_string(static_cast<long>(*back_ms)) + " ms" : std::string("never")) + " after PostgreSQL was back");
+    h.log("FIGURE /readyz during outage " + std::to_string(i + 1) + ": " +
+          std::to_string(not_ready) + " x 503, " + std::to_string(ready_during) +
+          " other; 200 again " +
+          (back_ms ? std::to_string(static_cast<long>(*back_ms)) + " ms" : std::string("never")) +
+          " after PostgreSQL was back");
     EXPECT_GT(not_ready, 0u);
     EXPECT_EQ(ready_during, 0u);
     EXPECT_TRUE(back_ms.has_value());
   }
   if (!has_readyz)
-    h.log("TODO /readyz: the port file names no https listener yet; readiness during the outage is not checked");
+    h.log(
+        "TODO /readyz: the port file names no https listener yet; readiness during the outage is "
+        "not checked");
 }
 
 // Percentile of `v` (sorted in place), 0 when empty.
@@ -206,8 +221,8 @@ long sample_rss(harness& h, milliseconds d) {
 
 // Delays (commit acknowledged -> delivered) of the first deliveries to the
 // consumers other than `except` between `from` and `to`.
-std::vector<double> delivery_delays(const harness& h, const std::string& except, steady::time_point from,
-                                    steady::time_point to) {
+std::vector<double> delivery_delays(const harness& h, const std::string& except,
+                                    steady::time_point from, steady::time_point to) {
   std::map<std::string, steady::time_point> acked;
   for (const auto& a : h.alerts())
     if (auto t = a.acknowledged_at()) acked[a.origin + "/" + a.id] = *t;
@@ -235,7 +250,8 @@ TEST(Faults, FrozenConsumerNeitherGrowsTheServerNorDelaysOthers) {
   h.start();
   cli_consumer frozen(h.dir(), "HU", "frozen", false);
   frozen.start(h.server().native_address());
-  ASSERT_TRUE(testing::eventually([&] { return frozen.deliveries().size() >= 5; }, 30s)) << frozen.log();
+  ASSERT_TRUE(testing::eventually([&] { return frozen.deliveries().size() >= 5; }, 30s))
+      << frozen.log();
   long rss_before = h.server().rss_kib();
   auto printed_before = frozen.deliveries().size();
 
@@ -249,13 +265,17 @@ TEST(Faults, FrozenConsumerNeitherGrowsTheServerNorDelaysOthers) {
 
   auto delays = delivery_delays(h, frozen.label(), frozen_at, resumed_at);
   auto n = delays.size();
-  double p50 = percentile(delays, 0.5), p99 = percentile(delays, 0.99), worst = percentile(delays, 1.0);
-  h.log("FIGURE frozen " + std::to_string(p.freeze.count() / 1000) + " s: liaisond RSS " + std::to_string(rss_before / 1024) +
-        " MiB before, max " + std::to_string(rss_max / 1024) + " MiB frozen, " + std::to_string(rss_after / 1024) +
-        " MiB after; other consumers' delivery delay over " + std::to_string(n) + " deliveries: p50 " +
-        std::to_string(static_cast<long>(p50)) + " ms, p99 " + std::to_string(static_cast<long>(p99)) + " ms, max " +
-        std::to_string(static_cast<long>(worst)) + " ms; the frozen consumer printed " + std::to_string(printed_before) +
-        " before and " + std::to_string(frozen.deliveries().size() - printed_before) + " after resuming");
+  double p50 = percentile(delays, 0.5), p99 = percentile(delays, 0.99),
+         worst = percentile(delays, 1.0);
+  h.log("FIGURE frozen " + std::to_string(p.freeze.count() / 1000) + " s: liaisond RSS " +
+        std::to_string(rss_before / 1024) + " MiB before, max " + std::to_string(rss_max / 1024) +
+        " MiB frozen, " + std::to_string(rss_after / 1024) +
+        " MiB after; other consumers' delivery delay over " + std::to_string(n) +
+        " deliveries: p50 " + std::to_string(static_cast<long>(p50)) + " ms, p99 " +
+        std::to_string(static_cast<long>(p99)) + " ms, max " +
+        std::to_string(static_cast<long>(worst)) + " ms; the frozen consumer printed " +
+        std::to_string(printed_before) + " before and " +
+        std::to_string(frozen.deliveries().size() - printed_before) + " after resuming");
   expect_promises_kept(h, r, 1, "SIGSTOP/SIGCONT of a consumer");
   EXPECT_LE(rss_max - rss_before, rss_growth_bound_kib);
   EXPECT_GT(n, 0u);
@@ -283,17 +303,22 @@ TEST(Faults, ConsumerThatNeverAcknowledgesGetsEverythingAgain) {
   auto first_run = reader.deliveries().size();
   std::vector<std::uint64_t> want;
   for (const auto& row : read_database(h.db_url()).alerts)
-    if (std::binary_search(row.recipients.begin(), row.recipients.end(), "RS")) want.push_back(row.seq);
+    if (std::binary_search(row.recipients.begin(), row.recipients.end(), "RS"))
+      want.push_back(row.seq);
   reader.start(h.server().native_address());
-  ASSERT_TRUE(testing::eventually([&] { return reader.deliveries().size() >= first_run + want.size(); }, 60s))
+  ASSERT_TRUE(testing::eventually(
+      [&] { return reader.deliveries().size() >= first_run + want.size(); }, 60s))
       << reader.log();
   std::vector<std::uint64_t> again;
-  for (auto i = first_run; i < reader.deliveries().size(); ++i) again.push_back(reader.deliveries()[i].seq);
+  for (auto i = first_run; i < reader.deliveries().size(); ++i)
+    again.push_back(reader.deliveries()[i].seq);
   again.resize(want.size());
   EXPECT_EQ(again, want) << "the second run did not read the whole backlog in order";
-  h.log("FIGURE never-acknowledging consumer: " + std::to_string(first_run) + " deliveries, cursor " +
-        std::to_string(*cursor) + ", a new run read all " + std::to_string(want.size()) + " again in order; liaisond RSS " +
-        std::to_string(rss_before / 1024) + " MiB before, max " + std::to_string(rss_max / 1024) + " MiB");
+  h.log("FIGURE never-acknowledging consumer: " + std::to_string(first_run) +
+        " deliveries, cursor " + std::to_string(*cursor) + ", a new run read all " +
+        std::to_string(want.size()) + " again in order; liaisond RSS " +
+        std::to_string(rss_before / 1024) + " MiB before, max " + std::to_string(rss_max / 1024) +
+        " MiB");
 }
 
 TEST(Faults, NegativeControlWithAsynchronousCommitLosesAcknowledgedAlerts) {
@@ -327,11 +352,15 @@ TEST(Faults, NegativeControlWithAsynchronousCommitLosesAcknowledgedAlerts) {
     h.healed("kill -9 every PostgreSQL process (asynchronous commit)", injected, steady::now());
   }
   h.run_for(h.random_gap());
-  auto r = h.finish({}, 15s);
-  h.log("SUMMARY negative control: " + summary(r, static_cast<std::size_t>(p.negative_kills), "kill -9 of PostgreSQL"));
-  h.log("FIGURE negative control lost " + std::to_string(r.lost) + " (absent " + std::to_string(r.lost_absent) +
-        ", undelivered " + std::to_string(r.lost_undelivered) + ")");
-  EXPECT_GT(r.lost, 0u) << "the checker found no loss in an unsafe configuration: it cannot be trusted";
+  // Lost alerts never arrive: a short wait for the consumers is enough.
+  auto r = h.finish({}, 8s);
+  h.log("SUMMARY negative control: " +
+        summary(r, static_cast<std::size_t>(p.negative_kills), "kill -9 of PostgreSQL"));
+  h.log("FIGURE negative control lost " + std::to_string(r.lost) + " (absent " +
+        std::to_string(r.lost_absent) + ", undelivered " + std::to_string(r.lost_undelivered) +
+        ")");
+  EXPECT_GT(r.lost, 0u)
+      << "the checker found no loss in an unsafe configuration: it cannot be trusted";
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ profile profile::from_environment() {
     p.freeze = 30s;
     p.drain = 60s;
   } else if (name && *name && std::string(name) != "short") {
-    throw std::invalid_argument("LIAISON_FAULTS_PROFILE must be short or long, not " + std::string(name));
+    throw std::invalid_argument("LIAISON_FAULTS_PROFILE must be short or long, not " +
+                                std::string(name));
   }
   const char* seed = std::getenv("LIAISON_FAULTS_SEED");
   p.seed = (seed && *seed) ? std::stoull(seed) : std::random_device{}();
@@ -50,12 +51,15 @@ harness::harness(std::string scenario, const profile& p, harness_options options
     : scenario_(std::move(scenario)), profile_(p) {
   // One stream per scenario, derived from the run's seed.
   rng_.seed(profile_.seed ^ std::hash<std::string>{}(scenario_));
-  auto pattern = (std::filesystem::temp_directory_path() / ("liaison-faults-" + scenario_ + ".XXXXXX")).string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a directory for the scenario");
+  auto pattern =
+      (std::filesystem::temp_directory_path() / ("liaison-faults-" + scenario_ + ".XXXXXX"))
+          .string();
+  if (!mkdtemp(pattern.data()))
+    throw std::runtime_error("cannot create a directory for the scenario");
   dir_ = pattern;
   log_.open(dir_ + "/harness.log");
-  log("profile " + profile_.name + ", seed " + std::to_string(profile_.seed) + " (replay with LIAISON_FAULTS_SEED=" +
-      std::to_string(profile_.seed) + "), files in " + dir_);
+  log("profile " + profile_.name + ", seed " + std::to_string(profile_.seed) +
+      " (replay with LIAISON_FAULTS_SEED=" + std::to_string(profile_.seed) + "), files in " + dir_);
 
   pg_ = std::make_unique<pg_cluster>(dir_ + "/postgres-commands.log", options.pg_conf);
   db_name_ = "faults";
@@ -71,17 +75,18 @@ harness::harness(std::string scenario, const profile& p, harness_options options
   auto load_options = options.load;
   load_options.seed = rng_();
   load_options.rate = profile_.rate;
-  auto registry = config::load_registry(
-      {std::string(LIAISON_SOURCE_DIR) + "/config/members.toml", testing::shared_pki_dir() + "/keys"});
-  load_ = std::make_unique<load>(load_options, std::move(registry), [s = server_.get()] { return s->native_address(); });
+  auto registry = config::load_registry({std::string(LIAISON_SOURCE_DIR) + "/config/members.toml",
+                                         testing::shared_pki_dir() + "/keys"});
+  load_ = std::make_unique<load>(load_options, std::move(registry),
+                                 [s = server_.get()] { return s->native_address(); });
 }
 
 harness::~harness() {
   load_.reset();
   server_.reset();
   pg_.reset();
-  const bool keep =
-      std::getenv("LIAISON_FAULTS_KEEP") || ::testing::Test::HasFailure() || std::uncaught_exceptions() > 0;
+  const bool keep = std::getenv("LIAISON_FAULTS_KEEP") || ::testing::Test::HasFailure() ||
+                    std::uncaught_exceptions() > 0;
   if (keep) {
     std::cout << "faults[" << scenario_ << "] kept " << dir_ << "\n";
   } else {
@@ -100,20 +105,25 @@ void harness::start(std::uint64_t acks) {
   log("liaisond (pid " + std::to_string(server_->pid()) + ") on " + server_->native_address());
   load_->start();
   if (!testing::eventually([&] { return load_->acknowledgements() >= acks; }, 60s))
-    throw std::runtime_error("the load got no acknowledgements within 60 s; liaisond's log:\n" + server_->log());
+    throw std::runtime_error("the load got no acknowledgements within 60 s; liaisond's log:\n" +
+                             server_->log());
 }
 
-void harness::run_for(milliseconds d) { std::this_thread::sleep_for(d); }
+void harness::run_for(milliseconds d) {
+  std::this_thread::sleep_for(d);
+}
 
 milliseconds harness::random_between(milliseconds lo, milliseconds hi) {
   std::uniform_int_distribution<long> pick(lo.count(), hi.count());
   return milliseconds(pick(rng_));
 }
 
-milliseconds harness::random_gap() { return random_between(profile_.gap_min, profile_.gap_max); }
+milliseconds harness::random_gap() {
+  return random_between(profile_.gap_min, profile_.gap_max);
+}
 
-bool harness::healed(const std::string& kind, steady::time_point injected, steady::time_point healed_at,
-                     milliseconds limit) {
+bool harness::healed(const std::string& kind, steady::time_point injected,
+                     steady::time_point healed_at, milliseconds limit) {
   faults_.push_back({kind, injected, healed_at});
   bool ok = load_->wait_for_ack_after(healed_at, limit);
   log(kind + " #" + std::to_string(faults_.size()) + ": healed after " +
@@ -126,7 +136,8 @@ std::optional<steady::time_point> harness::first_ack_after(steady::time_point t)
   std::optional<steady::time_point> best;
   for (const auto& a : alerts_)
     for (const auto& at : a.attempts)
-      if (at.result == answer::acknowledged && at.answered >= t && (!best || at.answered < *best)) best = at.answered;
+      if (at.result == answer::acknowledged && at.answered >= t && (!best || at.answered < *best))
+        best = at.answered;
   return best;
 }
 
@@ -171,8 +182,10 @@ report harness::finish(const std::vector<cli_consumer*>& extra, milliseconds cat
   auto r = check(alerts_, deliveries_, required, db);
   for (const auto& e : r.examples) log("  problem: " + e);
   std::string recoveries;
-  for (double ms : recovery_ms()) recoveries += (recoveries.empty() ? "" : ", ") + std::to_string(static_cast<long>(ms));
-  if (!recoveries.empty()) log("recovery after each fault (ms from healed to the first acknowledgement): " + recoveries);
+  for (double ms : recovery_ms())
+    recoveries += (recoveries.empty() ? "" : ", ") + std::to_string(static_cast<long>(ms));
+  if (!recoveries.empty())
+    log("recovery after each fault (ms from healed to the first acknowledgement): " + recoveries);
   return r;
 }
 

@@ -28,16 +28,16 @@ using std::chrono::milliseconds;
 struct profile {
   std::string name = "short";
   std::uint64_t seed = 0;
-  double rate = 80;             // alerts per second, all desks together
-  int server_kills = 3;         // kill -9 of liaisond
-  int pg_kills = 2;             // kill -9 of PostgreSQL
-  int pg_stops = 1;             // PostgreSQL stopped while liaisond runs
-  int negative_kills = 3;       // kill -9 of PostgreSQL in the negative control
-  milliseconds gap_min{1500};   // load between two faults: uniform in [gap_min, gap_max]
+  double rate = 80;            // alerts per second, all desks together
+  int server_kills = 3;        // kill -9 of liaisond
+  int pg_kills = 2;            // kill -9 of PostgreSQL
+  int pg_stops = 1;            // PostgreSQL stopped while liaisond runs
+  int negative_kills = 3;      // kill -9 of PostgreSQL in the negative control
+  milliseconds gap_min{1500};  // load between two faults: uniform in [gap_min, gap_max]
   milliseconds gap_max{3000};
-  milliseconds outage{4000};    // PostgreSQL stopped this long
-  milliseconds freeze{6000};    // a consumer frozen this long
-  milliseconds drain{30000};    // to finish retries, and again for consumers to catch up
+  milliseconds outage{4000};  // PostgreSQL stopped this long
+  milliseconds freeze{6000};  // a consumer frozen this long
+  milliseconds drain{30000};  // to finish retries, and again for consumers to catch up
 
   static profile from_environment();
 };
@@ -86,7 +86,8 @@ class harness {
   // until every consumer (the load's and `extra`) has received every stored
   // alert of its member (up to profile.drain), stops the consumers, reads the
   // database and checks. Logs the report.
-  report finish(const std::vector<cli_consumer*>& extra = {}, milliseconds catch_up = milliseconds(0));
+  report finish(const std::vector<cli_consumer*>& extra = {},
+                milliseconds catch_up = milliseconds(0));
   const std::vector<alert_record>& alerts() const { return alerts_; }
   const std::vector<delivery>& deliveries() const { return deliveries_; }
   const std::vector<fault_event>& faults() const { return faults_; }

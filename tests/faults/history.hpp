@@ -69,8 +69,8 @@ struct alert_record {
 
 // One alert handed to one consumer.
 struct delivery {
-  std::string consumer;         // "MEMBER/name", e.g. "HU/faults"
-  std::uint32_t connection = 0; // counts the consumer's connections (0 when unknown)
+  std::string consumer;          // "MEMBER/name", e.g. "HU/faults"
+  std::uint32_t connection = 0;  // counts the consumer's connections (0 when unknown)
   std::uint64_t seq = 0;
   std::string alert_id;
   std::string origin;

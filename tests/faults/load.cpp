@@ -27,11 +27,13 @@ ms until(steady::time_point t) {
 
 }  // namespace
 
-std::vector<std::string> expand_recipients(const core::registry_data& registry, const std::string& origin,
+std::vector<std::string> expand_recipients(const core::registry_data& registry,
+                                           const std::string& origin,
                                            const std::vector<std::string>& to) {
   std::set<std::string> out;
   for (const auto& name : to) {
-    auto g = std::find_if(registry.groups.begin(), registry.groups.end(), [&](const auto& x) { return x.name == name; });
+    auto g = std::find_if(registry.groups.begin(), registry.groups.end(),
+                          [&](const auto& x) { return x.name == name; });
     if (g == registry.groups.end()) {
       out.insert(name);
       continue;
@@ -122,7 +124,8 @@ bool load::received_all(const std::string& member, const std::vector<std::string
   for (const auto& r : readers_) {
     if (r->member != member) continue;
     std::lock_guard lock(r->mutex);
-    return std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return r->keys.contains(k); });
+    return std::all_of(keys.begin(), keys.end(),
+                       [&](const auto& k) { return r->keys.contains(k); });
   }
   return keys.empty();
 }
@@ -204,7 +207,8 @@ void load::publish_loop(desk& d) {
     alert_record rec;
     rec.id = a.id();
     rec.origin = d.origin;
-    rec.recipients = expand_recipients(registry_, d.origin, {a.recipients().begin(), a.recipients().end()});
+    rec.recipients =
+        expand_recipients(registry_, d.origin, {a.recipients().begin(), a.recipients().end()});
     d.records.push_back(std::move(rec));
     return {d.records.size() - 1, client::sign_alert(a, key, id.key_id), steady::now(), 0, {}};
   };
@@ -212,7 +216,8 @@ void load::publish_loop(desk& d) {
   std::unique_ptr<client::native_client> conn;
   std::map<std::uint64_t, pending> in_flight;  // by correlation id
   std::deque<pending> waiting;                 // to send, or to send again after a back-off
-  auto next_new = steady::now() + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(gap(d.rng)));
+  auto next_new = steady::now() + std::chrono::duration_cast<steady::duration>(
+                                      std::chrono::duration<double>(gap(d.rng)));
   auto connect_backoff = 50ms;
 
   auto record = [&](const pending& p, answer a, int code) {
@@ -244,21 +249,24 @@ void load::publish_loop(desk& d) {
     }
     try {
       if (!conn) {
-        conn = std::make_unique<client::native_client>(id, client::connect_options{address_(), options_.connect_timeout, "faults-publisher"});
+        conn = std::make_unique<client::native_client>(
+            id, client::connect_options{address_(), options_.connect_timeout, "faults-publisher"});
         connect_backoff = 50ms;
       }
       // Fill the window: retries that are due first, then a new alert when its time has come.
       auto now = steady::now();
       while (in_flight.size() < options_.window) {
-        auto due = std::find_if(waiting.begin(), waiting.end(), [&](const pending& p) { return p.not_before <= now; });
+        auto due = std::find_if(waiting.begin(), waiting.end(),
+                                [&](const pending& p) { return p.not_before <= now; });
         pending p;
         if (due != waiting.end()) {
           p = std::move(*due);
           waiting.erase(due);
-        } else if (!stopping && in_flight.size() + waiting.size() < options_.window && now >= next_new) {
+        } else if (!stopping && in_flight.size() + waiting.size() < options_.window &&
+                   now >= next_new) {
           p = make();
-          next_new = std::max(next_new, now - 1s) +
-                     std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(gap(d.rng)));
+          next_new = std::max(next_new, now - 1s) + std::chrono::duration_cast<steady::duration>(
+                                                        std::chrono::duration<double>(gap(d.rng)));
         } else {
           break;
         }
@@ -340,7 +348,8 @@ void load::consume_loop(reader& r) {
       sub.set_consumer(options_.consumer_name);
       sub.mutable_stored_cursor();
       auto reply = conn.subscribe(sub, options_.request_timeout);
-      if (!reply.has_subscribed()) throw client::client_error("subscribe refused: " + reply.DebugString());
+      if (!reply.has_subscribed())
+        throw client::client_error("subscribe refused: " + reply.DebugString());
       ++connection;
       backoff = 50ms;
       std::unordered_set<std::uint64_t> ack_ids;

@@ -92,7 +92,8 @@ class load {
 
 // The members an alert to `to` reaches: a group reaches its members except
 // the sender; a member named explicitly is reached, even the sender. Sorted.
-std::vector<std::string> expand_recipients(const core::registry_data& registry, const std::string& origin,
+std::vector<std::string> expand_recipients(const core::registry_data& registry,
+                                           const std::string& origin,
                                            const std::vector<std::string>& to);
 
 }  // namespace liaison::faults

@@ -1,9 +1,9 @@
 #include "faults/pg_cluster.hpp"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,13 +37,15 @@ std::string slurp(const std::string& path) {
 // Runs `argv` with stdout to `out_file` (truncated) and stderr appended to
 // `log_file`; returns its exit code, or -1 when it outlives `limit` (then it
 // is killed).
-int run(const std::vector<std::string>& argv, const std::string& out_file, const std::string& log_file,
-        std::chrono::seconds limit) {
+int run(const std::vector<std::string>& argv, const std::string& out_file,
+        const std::string& log_file, std::chrono::seconds limit) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   std::vector<char*> args;
   std::vector<std::string> copy = argv;
   for (auto& a : copy) args.push_back(a.data());
@@ -55,7 +57,8 @@ int run(const std::vector<std::string>& argv, const std::string& out_file, const
   auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (std::chrono::steady_clock::now() >= until) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
@@ -99,7 +102,8 @@ std::vector<pid_t> cluster_processes(pid_t postmaster) {
   return out;
 }
 
-pg_cluster::pg_cluster(std::string log_file, std::vector<std::string> extra_conf) : log_file_(std::move(log_file)) {
+pg_cluster::pg_cluster(std::string log_file, std::vector<std::string> extra_conf)
+    : log_file_(std::move(log_file)) {
   // pg_ctl leaves the postmaster an orphan. As a subreaper this process
   // adopts it (and, after a kill -9, its children) and reaps them at once, as
   // systemd would; otherwise a killed postmaster can stay a zombie for a while
@@ -116,9 +120,11 @@ pg_cluster::pg_cluster(std::string log_file, std::vector<std::string> extra_conf
     }
     std::filesystem::remove(pattern);
   }
-  if (dir_.empty()) throw std::runtime_error("no directory for a PostgreSQL cluster; see " + log_file_);
+  if (dir_.empty())
+    throw std::runtime_error("no directory for a PostgreSQL cluster; see " + log_file_);
   std::string out;
-  if (script({"liaison_pg_free_port", "57001"}, &out) != 0) throw std::runtime_error("no free port; see " + log_file_);
+  if (script({"liaison_pg_free_port", "57001"}, &out) != 0)
+    throw std::runtime_error("no free port; see " + log_file_);
   port_ = std::stoi(out);
   if (script({"liaison_pg_create", dir_, std::to_string(port_)}) != 0)
     throw std::runtime_error("initdb failed in " + dir_ + "; see " + log_file_);
@@ -132,8 +138,10 @@ pg_cluster::pg_cluster(std::string log_file, std::vector<std::string> extra_conf
   // Another run may take the port between the check and the start.
   for (int attempt = 0;; ++attempt) {
     if (script({"liaison_pg_start", dir_, std::to_string(port_)}) == 0) break;
-    if (attempt == 4) throw std::runtime_error("PostgreSQL did not start in " + dir_ + "; see " + log_file_);
-    if (script({"liaison_pg_free_port", std::to_string(port_ + 1)}, &out) == 0) port_ = std::stoi(out);
+    if (attempt == 4)
+      throw std::runtime_error("PostgreSQL did not start in " + dir_ + "; see " + log_file_);
+    if (script({"liaison_pg_free_port", std::to_string(port_ + 1)}, &out) == 0)
+      port_ = std::stoi(out);
   }
   exec("postgres",
        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'liaison') THEN "
@@ -156,7 +164,8 @@ pg_cluster::~pg_cluster() {
   if (postmaster > 0) reap(postmaster);
 }
 
-int pg_cluster::script(const std::vector<std::string>& args, std::string* out, std::chrono::seconds limit) const {
+int pg_cluster::script(const std::vector<std::string>& args, std::string* out,
+                       std::chrono::seconds limit) const {
   std::vector<std::string> argv = {"/bin/bash", "-c", "source \"$0\" && \"$@\"", postgres_sh};
   argv.insert(argv.end(), args.begin(), args.end());
   auto out_file = log_file_ + ".out";
@@ -190,7 +199,8 @@ void pg_cluster::start() {
 
 void pg_cluster::stop_fast() {
   pid_t postmaster = postmaster_pid();
-  if (script({"liaison_pg_stop", dir_}) != 0) throw std::runtime_error("pg_ctl stop failed; see " + log_file_);
+  if (script({"liaison_pg_stop", dir_}) != 0)
+    throw std::runtime_error("pg_ctl stop failed; see " + log_file_);
   if (postmaster > 0) reap(postmaster);
 }
 
@@ -203,7 +213,8 @@ pid_t pg_cluster::postmaster_pid() const {
 
 std::size_t pg_cluster::kill9(kill_scope scope) {
   pid_t postmaster = postmaster_pid();
-  if (postmaster <= 0) throw std::runtime_error("kill -9: the cluster in " + dir_ + " is not running");
+  if (postmaster <= 0)
+    throw std::runtime_error("kill -9: the cluster in " + dir_ + " is not running");
   auto members = cluster_processes(postmaster);
   if (scope == kill_scope::every_process) {
     // Stopped first, so that none of them reacts to another's death (the
@@ -223,14 +234,17 @@ std::size_t pg_cluster::kill9(kill_scope scope) {
     }
     return out;
   };
-  while (!left().empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+  while (!left().empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
   auto stragglers = left();
   if (!stragglers.empty()) {
-    std::ofstream(log_file_, std::ios::app) << "faults: " << stragglers.size()
-                                             << " PostgreSQL processes outlived their postmaster by 20 s; killed\n";
+    std::ofstream(log_file_, std::ios::app)
+        << "faults: " << stragglers.size()
+        << " PostgreSQL processes outlived their postmaster by 20 s; killed\n";
     for (pid_t p : stragglers) ::kill(p, SIGKILL);
     until = std::chrono::steady_clock::now() + 10s;
-    while (!left().empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    while (!left().empty() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(20ms);
   }
   return members.size();
 }

@@ -4,13 +4,13 @@
 #include "core/host_port.hpp"
 #include "e2e/server_fixture.hpp"
 
+#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
 
 namespace liaison::faults {
 
@@ -18,8 +18,8 @@ namespace asio = boost::asio;
 namespace v1 = liaison::v1;
 using namespace std::chrono_literals;
 
-int https_get_status(const std::string& address, const std::string& ca_file, const std::string& path,
-                     std::chrono::milliseconds timeout) {
+int https_get_status(const std::string& address, const std::string& ca_file,
+                     const std::string& path, std::chrono::milliseconds timeout) {
   auto target = core::parse_host_port(address);
   if (!target) return 0;
   asio::io_context io;
@@ -33,18 +33,20 @@ int https_get_status(const std::string& address, const std::string& ca_file, con
   SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str());
   auto ip = asio::ip::make_address(target->host, ec);
   if (ec) return 0;
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n";
+  std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n";
   std::string response;
   bool done = false;
   stream.next_layer().async_connect({ip, target->port}, [&](boost::system::error_code e) {
     if (e) return;
     stream.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e2) {
       if (e2) return;
-      asio::async_write(stream, asio::buffer(request), [&](boost::system::error_code e3, std::size_t) {
-        if (e3) return;
-        asio::async_read_until(stream, asio::dynamic_buffer(response), "\r\n",
-                               [&](boost::system::error_code e4, std::size_t) { done = !e4; });
-      });
+      asio::async_write(
+          stream, asio::buffer(request), [&](boost::system::error_code e3, std::size_t) {
+            if (e3) return;
+            asio::async_read_until(stream, asio::dynamic_buffer(response), "\r\n",
+                                   [&](boost::system::error_code e4, std::size_t) { done = !e4; });
+          });
     });
   });
   io.run_for(timeout);
@@ -61,18 +63,21 @@ struct prober::connection {
   std::unique_ptr<client::native_client> client;
 };
 
-prober::prober(address_fn native, https_fn https, std::string principal_folder, std::chrono::milliseconds interval)
+prober::prober(address_fn native, https_fn https, std::string principal_folder,
+               std::chrono::milliseconds interval)
     : native_(std::move(native)),
       https_(std::move(https)),
       folder_(std::move(principal_folder)),
       interval_(interval),
       conn_(std::make_unique<connection>()) {}
 
-prober::~prober() { stop(); }
+prober::~prober() {
+  stop();
+}
 
 void prober::start() {
-  conn_->client = std::make_unique<client::native_client>(testing::identity(folder_),
-                                                          client::connect_options{native_(), 5s, "faults-prober"});
+  conn_->client = std::make_unique<client::native_client>(
+      testing::identity(folder_), client::connect_options{native_(), 5s, "faults-prober"});
   thread_ = std::thread([this] { run(); });
 }
 
@@ -113,7 +118,8 @@ void prober::run() {
       }
     }
     std::optional<ready_sample> r;
-    if (auto https = https_()) r = ready_sample{steady::now(), https_get_status(*https, ca, "/readyz", 2s)};
+    if (auto https = https_())
+      r = ready_sample{steady::now(), https_get_status(*https, ca, "/readyz", 2s)};
     std::lock_guard lock(mutex_);
     pings_.push_back(p);
     if (r) ready_.push_back(*r);

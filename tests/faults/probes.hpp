@@ -34,7 +34,8 @@ class prober {
 
   // Pings every `interval` as `principal_folder` (e.g. "auditor"), and asks
   // /readyz when `https` names an address.
-  prober(address_fn native, https_fn https, std::string principal_folder, std::chrono::milliseconds interval);
+  prober(address_fn native, https_fn https, std::string principal_folder,
+         std::chrono::milliseconds interval);
   ~prober();
   // Connects (throws client::client_error when it cannot), then samples on a
   // thread until stop().
@@ -61,7 +62,7 @@ class prober {
 // GET `path` over HTTPS without a client certificate, verifying the server
 // against `ca_file`; the status code, or 0 when there is no answer within
 // `timeout`.
-int https_get_status(const std::string& address, const std::string& ca_file, const std::string& path,
-                     std::chrono::milliseconds timeout);
+int https_get_status(const std::string& address, const std::string& ca_file,
+                     const std::string& path, std::chrono::milliseconds timeout);
 
 }  // namespace liaison::faults

@@ -58,8 +58,10 @@ void server_process::start() {
   std::filesystem::remove(port_file);
   process_ = std::make_unique<testing::child_process>(
       std::vector<std::string>{LIAISOND_PATH, "--config", config_file_, "--port-file", port_file},
-      dir_ + "/liaisond-" + std::to_string(starts_) + ".log", dir_ + "/liaisond-" + std::to_string(starts_) + ".err");
-  bool up = testing::eventually([&] { return std::filesystem::exists(port_file) || !process_->running(); }, 90s);
+      dir_ + "/liaisond-" + std::to_string(starts_) + ".log",
+      dir_ + "/liaisond-" + std::to_string(starts_) + ".err");
+  bool up = testing::eventually(
+      [&] { return std::filesystem::exists(port_file) || !process_->running(); }, 90s);
   if (!up || !std::filesystem::exists(port_file)) {
     auto text = log();
     throw std::runtime_error("liaisond did not start; the end of its log:\n" +
@@ -87,9 +89,13 @@ int server_process::stop() {
   return status ? testing::child_process::exit_code(*status) : -1;
 }
 
-bool server_process::running() { return process_ && process_->running(); }
+bool server_process::running() {
+  return process_ && process_->running();
+}
 
-pid_t server_process::pid() const { return process_ ? process_->pid() : -1; }
+pid_t server_process::pid() const {
+  return process_ ? process_->pid() : -1;
+}
 
 std::string server_process::native_address() const {
   std::lock_guard lock(mutex_);
@@ -112,7 +118,8 @@ long server_process::rss_kib() const {
 std::string server_process::log() const {
   std::string out;
   for (int i = 1; i <= starts_; ++i)
-    for (const char* ext : {".log", ".err"}) out += testing::read_file(dir_ + "/liaisond-" + std::to_string(i) + ext);
+    for (const char* ext : {".log", ".err"})
+      out += testing::read_file(dir_ + "/liaisond-" + std::to_string(i) + ext);
   return out;
 }
 
