@@ -24,6 +24,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   python3 python3-websockets python3-protobuf  # WebSocket and HTTPS test clients (not written by us)
+  clang libclang-rt-14-dev  # libFuzzer targets of fuzz/ (deploy/fuzz.sh, the fuzz step of deploy/test.sh)
   # database: server for the local clusters, client tools
   postgresql-15 postgresql-client-15
   # process and socket tools of the scripts and tests: ps, pgrep, kill (procps), ss (iproute2)

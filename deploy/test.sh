@@ -2,11 +2,20 @@
 # Builds Liaison and runs the whole test suite against a throwaway PostgreSQL.
 #
 # Usage: deploy/test.sh [--sanitize] [CTEST ARGS...]
-#   deploy/test.sh                 everything (what CI runs)
-#   deploy/test.sh -L unit         only the unit tests
-#   deploy/test.sh --sanitize      ASan + UBSan build in build-asan/
+#   deploy/test.sh                 everything, then the fuzz step (what CI runs)
+#   deploy/test.sh -L unit         only the unit tests (no fuzz step)
+#   deploy/test.sh --sanitize      ASan + UBSan build in build-asan/; any
+#                                  sanitizer report of any process (tests and
+#                                  the servers and CLIs they start) fails the run
 # Environment: LIAISON_BUILD_DIR (default build/, or build-asan/ with
-# --sanitize), LIAISON_JOBS (ninja -j; default: ninja's own).
+# --sanitize), LIAISON_JOBS (ninja -j; default: ninja's own),
+# LIAISON_SKIP_FUZZ (1: skip the fuzz step; 0: run it even with CTEST ARGS),
+# LIAISON_FUZZ_SECONDS (fuzzing time per target, default 20).
+#
+# The fuzz step (deploy/fuzz.sh --ci) builds the libFuzzer targets with clang
+# in build-fuzz/, replays every input of fuzz/corpus/ and fuzzes each target
+# briefly; a crash fails the run. It runs after the tests when no CTEST ARGS
+# are given.
 #
 # The tests get a superuser URL in LIAISON_TEST_DB and create their own
 # databases and the `liaison` role. The cluster lives in a mktemp -d
@@ -32,13 +41,23 @@ for arg in "$@"; do
     *) ctest_args+=("$arg") ;;
   esac
 done
+sanitizer_reports=
 if [[ $sanitize == ON ]]; then
   build=${LIAISON_BUILD_DIR:-build-asan}
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 else
   build=${LIAISON_BUILD_DIR:-build}
 fi
+# The fuzz step runs for the whole suite only, unless LIAISON_SKIP_FUZZ says.
+skip_fuzz=${LIAISON_SKIP_FUZZ:-}
+if [[ -z $skip_fuzz ]]; then
+  if ((${#ctest_args[@]} > 0)); then skip_fuzz=1; else skip_fuzz=0; fi
+fi
+timings=()
+step_started=$SECONDS
+step_done() {  # records the wall time of the step that just ended
+  timings+=("$1 $((SECONDS - step_started)) s")
+  step_started=$SECONDS
+}
 
 section "Dependencies"
 deploy/install-deps.sh
@@ -46,6 +65,7 @@ deploy/install-deps.sh
 section "Build ($build, sanitizers $sanitize)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIAISON_SANITIZE="$sanitize"
 ninja -C "$build" ${LIAISON_JOBS:+-j "$LIAISON_JOBS"}
+step_done build
 
 section "PostgreSQL (throwaway)"
 pg_dir=
@@ -55,6 +75,9 @@ cleanup() {
   if [[ -n $pg_dir ]]; then
     section "Cleanup"
     liaison_pg_destroy "$pg_dir" || echo "test.sh: could not remove the cluster in $pg_dir" >&2
+  fi
+  if [[ -n $sanitizer_reports ]]; then
+    rmdir -- "$sanitizer_reports" 2>/dev/null || echo "test.sh: sanitizer reports kept in $sanitizer_reports"
   fi
   exit "$status"
 }
@@ -89,10 +112,63 @@ export LIAISON_TEST_PG_DIR=$pg_dir LIAISON_TEST_PG_PORT=$port LIAISON_PG_BIN
 echo "PostgreSQL 15 in $pg_dir on 127.0.0.1:$port"
 echo "LIAISON_TEST_DB=$LIAISON_TEST_DB"
 
+step_done postgres
+
+if [[ $sanitize == ON ]]; then
+  # Every instrumented process writes its reports to files in
+  # $sanitizer_reports (checked after the tests): a liaisond or CLI process
+  # that a test starts has its stderr in a temporary log that nobody reads.
+  # Suppressions are only for documented third-party false positives.
+  sanitizer_reports=$(mktemp -d "${TMPDIR:-/tmp}/liaison-sanitizer.XXXXXX")
+  supp=$repo/deploy/sanitizers
+  # A small quarantine: tests that bound the server's RSS (a slow or frozen
+  # consumer) would otherwise measure ASan's default 256 MiB of freed memory
+  # held back for use-after-free detection, not the server's.
+  asan=detect_leaks=1:halt_on_error=1:abort_on_error=1:check_initialization_order=1:strict_init_order=1
+  asan=$asan:quarantine_size_mb=4:thread_local_quarantine_size_kb=64
+  export ASAN_OPTIONS="$asan:log_path=$sanitizer_reports/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+  ubsan=halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp
+  export UBSAN_OPTIONS="$ubsan:log_path=$sanitizer_reports/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+  echo "ASAN_OPTIONS=$ASAN_OPTIONS"
+  echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+  echo "LSAN_OPTIONS=$LSAN_OPTIONS"
+fi
+
 section "Tests"
 status=0
 ctest --test-dir "$build" --output-on-failure "${ctest_args[@]}" || status=$?
+step_done tests
+
+reports=0
+if [[ -n $sanitizer_reports ]]; then
+  section "Sanitizer reports"
+  for report in "$sanitizer_reports"/*; do
+    [[ -f $report ]] || continue
+    reports=$((reports + 1))
+    echo "---- $report"
+    cat -- "$report"
+  done
+  echo "$reports sanitizer report(s)"
+fi
+
+fuzz_status=0
+if [[ $skip_fuzz != 1 ]]; then
+  section "Fuzz (deploy/fuzz.sh --ci)"
+  # Its own sanitizer options, not those of the test run.
+  env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u LSAN_OPTIONS deploy/fuzz.sh --ci || fuzz_status=$?
+  step_done fuzz
+fi
 
 section "Result"
+printf 'wall time: %s\n' "${timings[@]}"
 if ((status == 0)); then echo "all tests passed"; else echo "ctest failed (exit status $status)"; fi
+if ((reports > 0)); then
+  echo "sanitizers reported $reports problem(s) (above)"
+  ((status != 0)) || status=1
+fi
+if ((fuzz_status != 0)); then
+  echo "the fuzz step failed (exit status $fuzz_status)"
+  ((status != 0)) || status=$fuzz_status
+fi
 exit "$status"
