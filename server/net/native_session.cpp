@@ -36,6 +36,7 @@ struct native_connection {
         ctx(c),
         wake(stream.get_executor()),
         closing(stream.get_executor()),
+        watchdog_timer(stream.get_executor()),
         reader(c.limits.max_frame_bytes) {
     boost::system::error_code ec;
     auto ep = stream.next_layer().remote_endpoint(ec);
@@ -47,6 +48,7 @@ struct native_connection {
   native_context& ctx;
   asio::steady_timer wake;     // the writer's "outbox not empty" signal
   asio::steady_timer closing;  // the reader waits on it for the writer's last frame
+  asio::steady_timer watchdog_timer;  // expires at `deadline` (or earlier, to re-arm)
   protocol::frame_reader reader;
   std::string peer;
   std::shared_ptr<frame_session> session;
@@ -54,6 +56,18 @@ struct native_connection {
   bool timed_out = false;
   bool linger = false;  // the last frame was an error: close gently
   steady::time_point deadline;
+  bool rearm = false;  // the watchdog was woken to wait for an earlier deadline
+
+  // Moves the deadline; the watchdog, asleep until the old one, is woken when
+  // the new one comes sooner (an idle timeout shorter than the handshake's).
+  void set_deadline(steady::time_point next) {
+    bool sooner = next < deadline;
+    deadline = next;
+    if (sooner) {
+      rearm = true;
+      watchdog_timer.cancel();
+    }
+  }
 
   void audit(std::string_view action, std::string subject, std::string outcome, nlohmann::json detail,
              const core::principal* who = nullptr) {
@@ -99,7 +113,7 @@ awaitable<void> read_loop(connection_ptr c) {
       }
       // Only a complete frame counts as activity: a client trickling bytes
       // does not keep its connection alive.
-      c->deadline = steady::now() + c->ctx.limits.idle_timeout;
+      c->set_deadline(steady::now() + c->ctx.limits.idle_timeout);
       auto request = protocol::decode_request(item.body, protocol::wire_format::native);
       if (!request) {
         // The stream cannot be trusted after a frame that does not decode.
@@ -149,11 +163,11 @@ awaitable<void> write_loop(connection_ptr c) {
 }
 
 awaitable<void> watchdog(connection_ptr c) {
-  asio::steady_timer timer(c->stream.get_executor());
   for (;;) {
-    timer.expires_at(c->deadline);
-    auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec == asio::error::operation_aborted || c->ended) co_return;
+    c->rearm = false;
+    c->watchdog_timer.expires_at(c->deadline);
+    auto [ec] = co_await c->watchdog_timer.async_wait(use_nothrow);
+    if (c->ended || (ec == asio::error::operation_aborted && !c->rearm)) co_return;
     if (steady::now() >= c->deadline) {
       c->timed_out = true;
       co_return;
