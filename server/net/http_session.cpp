@@ -104,11 +104,23 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
     auto read = co_await with_timeout(http::async_read(c->stream, buffer, parser, use_nothrow),
                                       ctx.limits.request_timeout);
     if (!read) {
-      // A silent keep-alive connection just ends; a slow request gets 408.
-      if (parser.got_some())
-        co_await write_reply(c, error_reply(core::make_error(core::errc::invalid_argument,
-                                                             "the request did not arrive within the timeout")),
-                             11, false);
+      // A silent keep-alive connection just ends; a slow request (a client
+      // trickling its headers, say) gets 408, an audit row and the close.
+      if (parser.got_some()) {
+        auto why = core::make_error(core::errc::invalid_argument,
+                                    "the request did not arrive within the request timeout of " +
+                                        config::format_duration(ctx.limits.request_timeout));
+        audit_connection(ctx.exchange, c->who ? &*c->who : nullptr, c->peer,
+                         core::audit_action::protocol_error, "https", "DEADLINE_EXCEEDED",
+                         {{"reason", why.message}});
+        auto reply = error_reply(why);
+        reply.status = 408;
+        // The client is still sending: linger, or its unread bytes turn the
+        // close into a reset that can destroy the 408.
+        if (co_await write_reply(c, std::move(reply), 11, false))
+          co_await linger_close(c->stream.next_layer(), ctx.limits.max_header_bytes,
+                                std::chrono::seconds(2));
+      }
       co_return;
     }
     if (auto ec = std::get<0>(*read)) {
