@@ -66,6 +66,9 @@ std::string render_metrics(const broker::exchange& exchange, net::native_listene
   metric("liaison_failed_batches_total", "counter", "Group-commit transactions that failed.", w.failed_batches);
   metric("liaison_audit_rows_total", "counter", "Audit rows written by this node.", w.audit_rows);
   metric("liaison_audit_dropped_total", "counter", "Audit events that could not be written.", w.audit_dropped);
+  metric("liaison_publishes_rate_limited_total", "counter",
+         "Publishes refused because their member was over its publish rate.",
+         exchange.rate_limited());
   metric("liaison_log_head_seq", "gauge", "Highest seq fanned out by this node.", exchange.live_hub().last_seq());
   metric("liaison_live_consumers", "gauge", "Consumers on the live path.", exchange.live_hub().attached_count());
   metric("liaison_native_connections", "gauge", "Open native-protocol connections.", native.sessions().count());

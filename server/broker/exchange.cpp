@@ -40,8 +40,13 @@ bool valid_consumer_name(std::string_view name) {
   return true;
 }
 
-exchange::exchange(config::server_config config, std::shared_ptr<const core::registry> registry, clock_fn now)
-    : config_(std::move(config)), registry_(std::move(registry)), now_(std::move(now)) {}
+exchange::exchange(config::server_config config, std::shared_ptr<const core::registry> registry,
+                   clock_fn now)
+    : config_(std::move(config)),
+      registry_(std::move(registry)),
+      now_(std::move(now)),
+      publish_rate_(
+          rate_limit{config_.publish_rate.per_member, config_.publish_rate.burst_per_member}) {}
 
 exchange::~exchange() { stop(); }
 
@@ -77,17 +82,25 @@ void exchange::replace_registry(std::shared_ptr<const core::registry> next) {
 
 void exchange::publish(const core::principal& who, const core::alert& decoded, const core::envelope& signed_alert,
                        store::publish_handler done) {
-  auto reg = registry();
-  auto admitted = admit_publish(*reg, who, decoded, signed_alert, config_.alerts, now_());
-  if (!admitted) {
+  auto refuse = [&](const core::error& why) {
     nlohmann::json detail{{"origin", decoded.origin.substr(0, 16)},
                           {"key_id", signed_alert.key_id.substr(0, 64)},
-                          {"reason", admitted.error().message}};
+                          {"reason", why.message}};
     writer_->audit(event_of(who, now_(), core::audit_action::publish, decoded.id.substr(0, 64),
-                            std::string(core::to_string(admitted.error().code)), dump(detail)));
-    done(admitted.error());
-    return;
+                            std::string(core::to_string(why.code)), dump(detail)));
+    done(why);
+  };
+  // The rate comes first: refusing is cheaper than checking the alert, let
+  // alone its signature. Only desks may publish, so only they take tokens
+  // (admission refuses the others).
+  if (who.role == core::role::desk) {
+    auto taken = publish_rate_.try_take(who.member, rate_limiter::clock::now());
+    if (!taken.allowed)
+      return refuse(publish_rate_exceeded(who.member, publish_rate_.limit(), taken.retry_after));
   }
+  auto reg = registry();
+  auto admitted = admit_publish(*reg, who, decoded, signed_alert, config_.alerts, now_());
+  if (!admitted) return refuse(admitted.error());
   writer_->publish(std::move(*admitted), std::move(done));
 }
 

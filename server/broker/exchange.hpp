@@ -8,6 +8,7 @@
 #include "broker/delivery_sink.hpp"
 #include "broker/fanout_worker.hpp"
 #include "broker/hub.hpp"
+#include "broker/rate_limit.hpp"
 #include "config/server_config.hpp"
 #include "core/audit_event.hpp"
 #include "core/registry.hpp"
@@ -52,9 +53,12 @@ class exchange {
   const config::server_config& config() const { return config_; }
   core::time_point now() const { return now_(); }
 
-  // Admits (see admit_publish) and queues a publish; `done` runs exactly once,
-  // on the caller's thread for a rejection, on the writer thread after the
-  // commit otherwise. Every rejection writes an audit row. Thread-safe.
+  // Admits and queues a publish; `done` runs exactly once, on the caller's
+  // thread for a rejection, on the writer thread after the commit otherwise.
+  // A desk's publish first takes a token of its member's publish rate
+  // (RESOURCE_EXHAUSTED when there is none, before any other check), then
+  // goes through admit_publish. Every rejection writes an audit row.
+  // Thread-safe.
   void publish(const core::principal& who, const core::alert& decoded, const core::envelope& signed_alert,
                store::publish_handler done);
   // Audits a publish that could not even be decoded (the caller answers it).
@@ -80,12 +84,15 @@ class exchange {
   // True while the database is reachable (publishes can be acknowledged).
   bool ready() const;
   store::writer_stats writer_stats() const;
+  // Publishes refused for their member's publish rate so far.
+  std::uint64_t rate_limited() const { return publish_rate_.refused(); }
   const broker::hub& live_hub() const { return *hub_; }
 
  private:
   config::server_config config_;
   std::shared_ptr<const core::registry> registry_;
   clock_fn now_;
+  rate_limiter publish_rate_;  // keyed by member
   std::unique_ptr<store::reader> reader_;
   std::unique_ptr<backlog_source> backlog_;  // reader_ as the consumers see it
   std::unique_ptr<broker::hub> hub_;

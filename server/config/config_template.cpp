@@ -178,6 +178,16 @@ max_clock_skew = )"
 # ...and be this old (a desk that was offline sends its queue on return).
 max_age = )"
     << t(d.alerts.max_age) << R"(
+# Publishes of one member, all its desks and connections together: a bucket of
+# publish_burst_per_member alerts, refilled at publish_rate_per_member alerts
+# per second (0 turns the limit off; the burst is 1 or more). A publish beyond
+# it gets RESOURCE_EXHAUSTED (HTTP 429 with Retry-After) before its signature
+# is checked; it stores nothing but an audit row, and other members are not
+# slowed.
+publish_rate_per_member = )"
+    << d.publish_rate.per_member << R"(
+publish_burst_per_member = )"
+    << d.publish_rate.burst_per_member << R"(
 
 [audit]
 # The auditors' HTTPS API (history, audit log, proofs; see docs/AUDIT.md) and

@@ -131,7 +131,7 @@ void read_registry(table_reader r, registry_section& g, const fs::path& base) {
   r.finish();
 }
 
-void read_alerts(table_reader r, core::alert_limits& a) {
+void read_alerts(table_reader r, core::alert_limits& a, publish_rate_section& rate) {
   r.read_count("max_recipients", a.max_recipients, 1, 100000);
   r.read_count("max_entities", a.max_entities, 0, 100000);
   r.read_count("max_subject_bytes", a.max_subject_bytes, 1, 64 * mib);
@@ -141,6 +141,8 @@ void read_alerts(table_reader r, core::alert_limits& a) {
   r.read_count("max_case_reference_bytes", a.max_case_reference_bytes, 1, 64 * mib);
   r.read_duration("max_clock_skew", a.max_clock_skew, core::duration{0});
   r.read_duration("max_age", a.max_age, core::duration{1});
+  r.read_count("publish_rate_per_member", rate.per_member, 0, 1'000'000);
+  r.read_count("publish_burst_per_member", rate.burst_per_member, 1, 1'000'000'000);
   r.finish();
 }
 
@@ -173,7 +175,7 @@ server_config parse_server_config(const toml::table& root, const std::string& pa
   read_tls(top.section("tls"), c.tls, base);
   read_database(top.section("database"), c.database);
   read_registry(top.section("registry"), c.registry, base);
-  read_alerts(top.section("alerts"), c.alerts);
+  read_alerts(top.section("alerts"), c.alerts, c.publish_rate);
   read_audit(top.section("audit"), c.audit, base);
   read_log(top.section("log"), c.log);
   top.finish();

@@ -74,6 +74,14 @@ struct registry_section {
   std::string keys_dir;      // directory of the public key files named in members.toml
 };
 
+// [alerts] publish_rate_per_member and publish_burst_per_member: how fast one
+// member (all its desks and connections together) may publish; the excess
+// gets RESOURCE_EXHAUSTED before its signature is even checked.
+struct publish_rate_section {
+  std::uint64_t per_member = 2000;        // alerts per second, sustained; 0: no limit
+  std::uint64_t burst_per_member = 4000;  // accepted back to back after a quiet spell
+};
+
 // [audit]: the auditors' HTTPS API and the signed Merkle tree over the audit log.
 struct audit_section {
   std::string signing_key_file;  // Ed25519 key (PEM) signing tree heads; empty: none
@@ -97,7 +105,8 @@ struct server_config {
   tls_section tls;
   database_section database;
   registry_section registry;
-  core::alert_limits alerts;  // [alerts]
+  core::alert_limits alerts;          // [alerts]: limits on one alert
+  publish_rate_section publish_rate;  // [alerts]: limits on a member's publishes
   audit_section audit;
   log_section log;
 };

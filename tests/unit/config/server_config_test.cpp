@@ -56,6 +56,8 @@ TEST(ServerConfigTest, RequiredKeysAloneGiveTheDefaults) {
   EXPECT_EQ(c.database.reconnect_min, 100ms);
   EXPECT_TRUE(c.database.apply_migrations);
   EXPECT_EQ(c.alerts.max_age, 7 * 24h);
+  EXPECT_EQ(c.publish_rate.per_member, 2000u);
+  EXPECT_EQ(c.publish_rate.burst_per_member, 4000u);
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.tls.crl_file, "");
   EXPECT_EQ(c.database.url, "postgresql://liaison@db:5432/liaison");
@@ -102,6 +104,8 @@ max_restriction_text_bytes = 60
 max_case_reference_bytes = 70
 max_clock_skew = "0s"
 max_age = "1d"
+publish_rate_per_member = 5
+publish_burst_per_member = 7
 [log]
 level = "debug"
 format = "json"
@@ -129,6 +133,8 @@ format = "json"
   EXPECT_EQ(c.alerts.max_case_reference_bytes, 70u);
   EXPECT_EQ(c.alerts.max_clock_skew, 0s);
   EXPECT_EQ(c.alerts.max_age, 24h);
+  EXPECT_EQ(c.publish_rate.per_member, 5u);
+  EXPECT_EQ(c.publish_rate.burst_per_member, 7u);
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.log.format, "json");
 }
@@ -250,6 +256,50 @@ format = "xml"
   EXPECT_TRUE(mentions(e, "log.format: expected one of \"text\", \"json\", got string \"xml\""));
 }
 
+TEST(ServerConfigTest, PublishRateZeroTurnsTheLimitOff) {
+  temp_dir dir;
+  auto c = load_server_config(dir.write("liaison.toml", std::string(required) + R"(
+[alerts]
+publish_rate_per_member = 0
+publish_burst_per_member = 1
+)"));
+  EXPECT_EQ(c.publish_rate.per_member, 0u);
+  EXPECT_EQ(c.publish_rate.burst_per_member, 1u);
+}
+
+TEST(ServerConfigTest, BadPublishRatesAreErrors) {
+  temp_dir dir;
+  auto e = load_failure(dir, std::string(required) + R"(
+[alerts]
+publish_rate_per_member = -5
+publish_burst_per_member = 0
+)");
+  EXPECT_EQ(e.problems().size(), 2u) << e.what();
+  EXPECT_TRUE(mentions(e,
+                       "alerts.publish_rate_per_member: expected an integer from 0 to 1000000, "
+                       "got integer -5"))
+      << e.what();
+  EXPECT_TRUE(mentions(e,
+                       "alerts.publish_burst_per_member: expected an integer from 1 to "
+                       "1000000000, got integer 0"))
+      << e.what();
+  e = load_failure(dir, std::string(required) + R"(
+[alerts]
+publish_rate_per_member = "100/s"
+publish_burst_per_member = 1.5
+publish_rate = 10
+)");
+  EXPECT_EQ(e.problems().size(), 3u) << e.what();
+  EXPECT_TRUE(mentions(e,
+                       "alerts.publish_rate_per_member: expected an integer from 0 to 1000000, "
+                       "got string \"100/s\""))
+      << e.what();
+  EXPECT_TRUE(mentions(e, "alerts.publish_burst_per_member: expected an integer from 1"));
+  EXPECT_TRUE(mentions(e, "alerts.publish_rate: unknown key"));
+  e = load_failure(dir, std::string(required) + "[alerts]\npublish_rate_per_member = 2000001\n");
+  EXPECT_TRUE(mentions(e, "got integer 2000001")) << e.what();
+}
+
 TEST(ServerConfigTest, CrossFieldRanges) {
   temp_dir dir;
   auto e = load_failure(dir, R"(
@@ -344,6 +394,8 @@ TEST(RepoConfigTest, ExampleLiaisonTomlLoadsWithTheDefaults) {
   EXPECT_EQ(c.native.idle_timeout, d.native.idle_timeout);
   EXPECT_EQ(c.database.batch_max, d.database.batch_max);
   EXPECT_EQ(c.alerts.max_body_bytes, d.alerts.max_body_bytes);
+  EXPECT_EQ(c.publish_rate.per_member, d.publish_rate.per_member);
+  EXPECT_EQ(c.publish_rate.burst_per_member, d.publish_rate.burst_per_member);
   EXPECT_EQ(c.registry.members_file, dir + "/members.toml");
   EXPECT_EQ(c.tls.ca_file, std::string(LIAISON_SOURCE_DIR) + "/.liaison/pki/server/ca.pem");
 }
