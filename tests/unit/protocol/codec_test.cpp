@@ -77,6 +77,78 @@ TEST(CodecTest, RejectsGarbageUnknownFieldsAndOutOfRangeTimes) {
   EXPECT_FALSE(decode_alert(bytes_of(a)).has_value());
 }
 
+std::string varint(std::uint64_t v) {
+  std::string out;
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+
+// `depth` unknown groups (field 1000) inside each other.
+std::string nested_groups(std::size_t depth) {
+  const auto start = varint((1000 << 3) | 3);  // wire type 3: start group
+  const auto end = varint((1000 << 3) | 4);    // wire type 4: end group
+  std::string out;
+  out.reserve(depth * (start.size() + end.size()));
+  for (std::size_t i = 0; i < depth; ++i) out += start;
+  for (std::size_t i = 0; i < depth; ++i) out += end;
+  return out;
+}
+
+// Field `number` of `message` holding `body` as a length-delimited value.
+std::string embedded(const google::protobuf::Descriptor* message, const char* field,
+                     const std::string& body) {
+  auto number = static_cast<std::uint64_t>(message->FindFieldByName(field)->number());
+  return varint((number << 3) | 2) + varint(body.size()) + body;
+}
+
+// Unknown groups are the one way to nest a client's protobuf arbitrarily
+// deep (our messages are not recursive, and unknown length-delimited fields
+// stay unparsed bytes). A shallow one parses and is refused as unknown; past
+// the recursion limit parsing stops, so a deep one cannot exhaust the stack.
+TEST(CodecTest, NestingBeyondTheLimitIsInvalidWithoutRecursingIntoIt) {
+  v1::Frame ping;
+  ping.set_correlation_id(1);
+  ping.mutable_ping()->set_nonce(7);
+  const auto frame = bytes_of(ping);
+  const auto alert = bytes_of(sample_alert());
+
+  auto shallow = decode_request(frame + nested_groups(8), wire_format::native);
+  ASSERT_FALSE(shallow.has_value());
+  EXPECT_EQ(shallow.error().code, core::errc::invalid_argument);
+  EXPECT_NE(shallow.error().message.find("fields this server does not know"), std::string::npos)
+      << shallow.error().message;
+
+  for (std::size_t depth : {std::size_t{64}, std::size_t{1'000'000}}) {
+    auto deep = decode_request(frame + nested_groups(depth), wire_format::native);
+    ASSERT_FALSE(deep.has_value()) << depth;
+    EXPECT_EQ(deep.error().code, core::errc::invalid_argument);
+    EXPECT_EQ(deep.error().message, "not a valid protobuf Frame") << depth;
+    auto deep_alert = decode_alert(alert + nested_groups(depth));
+    ASSERT_FALSE(deep_alert.has_value()) << depth;
+    EXPECT_EQ(deep_alert.error().message, "not a valid protobuf Alert") << depth;
+  }
+
+  // Below known fields too: Frame.publish.envelope holding the groups.
+  auto envelope = embedded(v1::Publish::descriptor(), "envelope", nested_groups(100'000));
+  auto in_known =
+      decode_request(embedded(v1::Frame::descriptor(), "publish", envelope), wire_format::native);
+  ASSERT_FALSE(in_known.has_value());
+  EXPECT_EQ(in_known.error().message, "not a valid protobuf Frame");
+}
+
+// Protobuf's JSON parser has its own depth limit: deep JSON is refused too.
+TEST(CodecTest, DeeplyNestedJsonIsInvalid) {
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  auto frame =
+      decode_request(R"({"correlationId":"1","ping":{"nonce":)" + deep + "}}", wire_format::json);
+  ASSERT_FALSE(frame.has_value());
+  EXPECT_EQ(frame.error().code, core::errc::invalid_argument);
+  auto envelope = decode_envelope_json(R"({"keyId":)" + deep + "}");
+  ASSERT_FALSE(envelope.has_value());
+  EXPECT_EQ(envelope.error().code, core::errc::invalid_argument);
+}
+
 TEST(CodecTest, DecodesClientRequests) {
   v1::Frame f;
   f.set_correlation_id(9);
