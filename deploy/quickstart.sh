@@ -77,6 +77,12 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ninja -C "$build" liaisond liaison
 
 section "Development PKI ($pki)"
+if [[ -f $config && ! -f $pki/server/audit-signing-key.pem ]]; then
+  # Made by a version without the audit tree's signing key: start afresh.
+  old_pki=$pki.old-$(date +%Y%m%d-%H%M%S)
+  echo "$pki predates the audit signing key; moving it to $old_pki and making a new one"
+  mv -- "$pki" "$old_pki"
+fi
 if [[ -f $config ]]; then
   echo "reusing $pki (delete $state/ to make a new one)"
 else
@@ -117,6 +123,10 @@ In another terminal, in $repo:
   $build/bin/liaison publish --id $pki/AT/desk --server $native --to HU --priority URGENT --tlp AMBER --restriction H1 --category VEHICLE --subject "White van, plate W-12345X" --body "Seen at Nickelsdorf heading east" --entity VEHICLE_PLATE=W-12345X
 
   # to the Western Balkans group: --to WB6; to every member: --to ALL
+
+  # as an auditor: the history, and a check that the audit log was not rewritten
+  $build/bin/liaison history --id $pki/auditor --server $https --justification "demo" --origin AT
+  $build/bin/liaison audit verify --id $pki/auditor --server $https --chain
 
 Ctrl-C stops the server. PostgreSQL keeps running; stop it with: deploy/quickstart.sh --stop
 
