@@ -202,11 +202,17 @@ void prepare_batch_statements(pqxx::connection& c) {
   c.prepare("lock_log_head", "SELECT last_seq FROM log_head FOR UPDATE");
   c.prepare("lock_audit_head", "SELECT last_id, last_hash FROM audit_head FOR UPDATE");
   c.prepare("existing_alerts",
+            // One index probe per key, whatever the batch size: as a plain
+            // join the planner estimated a large batch's keys as many rows
+            // and scanned the whole of `alerts` on every commit (a cost that
+            // grew with the log). LIMIT 1 (the key is unique) keeps the
+            // lateral subquery from being flattened back into that join.
             "SELECT a.origin, a.alert_id::text, a.seq, "
             "(extract(epoch from a.received_at) * 1000000)::bigint, "
             "a.payload, a.signature, a.key_id "
-            "FROM alerts a JOIN unnest($1::text[], $2::uuid[]) AS k(origin, alert_id) "
-            "ON a.origin = k.origin AND a.alert_id = k.alert_id");
+            "FROM unnest($1::text[], $2::uuid[]) AS k(origin, alert_id) "
+            "CROSS JOIN LATERAL (SELECT * FROM alerts x "
+            "WHERE x.origin = k.origin AND x.alert_id = k.alert_id LIMIT 1) a");
   // Every row of a batch and both heads in ONE statement of fixed arity
   // (one array parameter per column, whatever the batch size): planned once
   // per connection, one round trip instead of six, and far cheaper for the

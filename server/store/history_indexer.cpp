@@ -44,10 +44,11 @@ struct history_indexer::impl {
 };
 
 std::size_t history_indexer::impl::index_alerts(pqxx::work& tx, std::uint64_t& after) {
-  auto rows = tx.exec_params("SELECT seq, payload FROM alerts WHERE seq > $1 ORDER BY seq LIMIT $2",
-                             after, alerts_per_step);
+  auto rows = tx.exec_params(
+      "SELECT seq, payload, subject FROM alerts WHERE seq > $1 ORDER BY seq LIMIT $2", after,
+      alerts_per_step);
   if (rows.empty()) return 0;
-  detail::sql_array seqs, bodies, entities, entity_text;
+  detail::sql_array seqs, subjects, bodies, entities, entity_text;
   for (const auto& row : rows) {
     const auto seq = detail::seq_from(row[0]);
     auto text = decode(detail::bytea_from(row[1]));
@@ -64,20 +65,21 @@ std::size_t history_indexer::impl::index_alerts(pqxx::work& tx, std::uint64_t& a
       values += detail::storable_text(value) + " ";
     }
     seqs.add(seq);
+    subjects.add(row[2].c_str());
     bodies.add(detail::storable_text(text->body));
     entities.add(detail::sql_text_array(pairs));
     entity_text.add(values);
     after = seq;
   }
   tx.exec_params(
+      // The subject comes with the rows read above: joining `alerts` here
+      // let the planner scan the whole table for every step.
       "INSERT INTO alert_search (seq, body, entities, document) "
-      "SELECT u.seq, u.body, u.entities::text[], setweight(to_tsvector('simple', a.subject), 'A') "
-      "|| "
-      "to_tsvector('simple', u.body) || to_tsvector('simple', u.entity_text) "
-      "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(seq, body, entities, "
-      "entity_text) "
-      "JOIN alerts a ON a.seq = u.seq ON CONFLICT (seq) DO NOTHING",
-      seqs.take(), bodies.take(), entities.take(), entity_text.take());
+      "SELECT u.seq, u.body, u.entities::text[], setweight(to_tsvector('simple', u.subject), 'A') "
+      "|| to_tsvector('simple', u.body) || to_tsvector('simple', u.entity_text) "
+      "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+      "AS u(seq, subject, body, entities, entity_text) ON CONFLICT (seq) DO NOTHING",
+      seqs.take(), subjects.take(), bodies.take(), entities.take(), entity_text.take());
   return rows.size();
 }
 
