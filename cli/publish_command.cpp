@@ -7,8 +7,8 @@
 #include "core/alert_rules.hpp"
 #include "core/names.hpp"
 
-#include <CLI/CLI.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -46,7 +46,9 @@ struct publish_options {
 template <class Enum>
 int wire_value(const std::string& text, const char* option) {
   auto v = core::parse_name<Enum>(text);
-  if (!v) throw CLI::ValidationError(option, "'" + text + "' is not one of " + core::accepted_names<Enum>());
+  if (!v)
+    throw CLI::ValidationError(option,
+                               "'" + text + "' is not one of " + core::accepted_names<Enum>());
   return static_cast<int>(*v);
 }
 
@@ -59,9 +61,11 @@ v1::Alert build_alert(const publish_options& o, const std::string& origin) {
   a.set_category(static_cast<v1::Category>(wire_value<core::category>(o.category, "--category")));
   a.set_priority(static_cast<v1::Priority>(wire_value<core::priority>(o.priority, "--priority")));
   a.set_tlp(static_cast<v1::Tlp>(wire_value<core::tlp>(o.tlp, "--tlp")));
-  a.set_restriction(static_cast<v1::Restriction>(wire_value<core::restriction>(o.restriction, "--restriction")));
+  a.set_restriction(
+      static_cast<v1::Restriction>(wire_value<core::restriction>(o.restriction, "--restriction")));
   a.set_restriction_text(o.restriction_text);
-  if (o.evaluation.size() != 2) throw CLI::ValidationError("--evaluation", "expected two characters such as B2 or X4");
+  if (o.evaluation.size() != 2)
+    throw CLI::ValidationError("--evaluation", "expected two characters such as B2 or X4");
   a.mutable_evaluation()->set_source(static_cast<v1::SourceReliability>(
       wire_value<core::source_reliability>(o.evaluation.substr(0, 1), "--evaluation")));
   a.mutable_evaluation()->set_information(static_cast<v1::InformationReliability>(
@@ -72,9 +76,11 @@ v1::Alert build_alert(const publish_options& o, const std::string& origin) {
   for (const auto& e : o.entities) {
     auto eq = e.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw CLI::ValidationError("--entity", "'" + e + "' is not TYPE=VALUE (e.g. VEHICLE_PLATE=W-12345X)");
+      throw CLI::ValidationError("--entity",
+                                 "'" + e + "' is not TYPE=VALUE (e.g. VEHICLE_PLATE=W-12345X)");
     auto* out = a.add_entities();
-    out->set_type(static_cast<v1::EntityType>(wire_value<core::entity_type>(e.substr(0, eq), "--entity")));
+    out->set_type(
+        static_cast<v1::EntityType>(wire_value<core::entity_type>(e.substr(0, eq), "--entity")));
     out->set_value(e.substr(eq + 1));
   }
   auto now = std::chrono::system_clock::now();
@@ -102,7 +108,8 @@ std::string iso8601(const google::protobuf::Timestamp& t) {
 
 // POST /v1/alerts with the same signed envelope; retries only what is safe
 // to retry (UNAVAILABLE, RESOURCE_EXHAUSTED, a lost connection).
-int publish_over_https(const publish_options& o, const pki::identity& id, const v1::Envelope& envelope) {
+int publish_over_https(const publish_options& o, const pki::identity& id,
+                       const v1::Envelope& envelope) {
   std::string body;
   (void)google::protobuf::util::MessageToJsonString(envelope, &body);
   for (int attempt = 0;; ++attempt) {
@@ -115,7 +122,8 @@ int publish_over_https(const publish_options& o, const pki::identity& id, const 
         std::cout << answer.dump() << std::endl;
         return 0;
       }
-      std::string code = answer.is_object() ? answer.value("code", "HTTP " + std::to_string(r.status)) : "";
+      std::string code =
+          answer.is_object() ? answer.value("code", "HTTP " + std::to_string(r.status)) : "";
       std::string message = answer.is_object() ? answer.value("message", r.body) : r.body;
       if (r.status != 503 && r.status != 429) {
         std::cerr << "liaison publish: rejected: " << code << ": " << message << "\n";
@@ -126,7 +134,8 @@ int publish_over_https(const publish_options& o, const pki::identity& id, const 
       failure = e.what();
     }
     if (attempt >= o.retries) {
-      std::cerr << "liaison publish: " << failure << " (gave up after " << attempt + 1 << " attempts)\n";
+      std::cerr << "liaison publish: " << failure << " (gave up after " << attempt + 1
+                << " attempts)\n";
       return 3;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500 << std::min(attempt, 4)));
@@ -142,7 +151,8 @@ int run_publish(const publish_options& o) {
   // server's idempotency turns a retry after a lost answer into the original result.
   auto envelope = client::sign_alert(build_alert(o, id.member), key, id.key_id);
   if (o.http) return publish_over_https(o, id, envelope);
-  client::connect_options options{o.server, std::chrono::milliseconds(o.timeout_ms), "liaison-cli/publish"};
+  client::connect_options options{o.server, std::chrono::milliseconds(o.timeout_ms),
+                                  "liaison-cli/publish"};
   for (int attempt = 0;; ++attempt) {
     try {
       client::native_client conn(id, options);
@@ -157,13 +167,14 @@ int run_publish(const publish_options& o) {
         return 0;
       }
       if (answer.has_error() && answer.error().code() != v1::UNAVAILABLE) {
-        std::cerr << "liaison publish: rejected: " << v1::ErrorCode_Name(answer.error().code()) << ": "
-                  << answer.error().message() << "\n";
+        std::cerr << "liaison publish: rejected: " << v1::ErrorCode_Name(answer.error().code())
+                  << ": " << answer.error().message() << "\n";
         return 2;
       }
       if (attempt >= o.retries) {
         std::cerr << "liaison publish: " << v1::ErrorCode_Name(answer.error().code()) << ": "
-                  << answer.error().message() << " (gave up after " << attempt + 1 << " attempts)\n";
+                  << answer.error().message() << " (gave up after " << attempt + 1
+                  << " attempts)\n";
         return 3;
       }
     } catch (const client::client_error& e) {
@@ -182,31 +193,45 @@ int run_publish(const publish_options& o) {
 
 void add_publish_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<publish_options>();
-  auto* cmd = app.add_subcommand("publish", "sign and publish one alert (prints id, seq, received_at as JSON)");
-  cmd->add_option("--id", o->id_dir, "identity folder of a desk, e.g. .liaison/pki/AT/desk")->required();
-  cmd->add_option("--server", o->server, "HOST:PORT of the native listener (of the HTTPS listener with --http)")
+  auto* cmd = app.add_subcommand(
+      "publish", "sign and publish one alert (prints id, seq, received_at as JSON)");
+  cmd->add_option("--id", o->id_dir, "identity folder of a desk, e.g. .liaison/pki/AT/desk")
+      ->required();
+  cmd->add_option("--server", o->server,
+                  "HOST:PORT of the native listener (of the HTTPS listener with --http)")
       ->capture_default_str();
   cmd->add_flag("--http", o->http, "publish with POST /v1/alerts on the HTTPS listener");
-  cmd->add_option("--to", o->to, "recipients: member codes and group names, e.g. HU,RS or WB6 or ALL")
+  cmd->add_option("--to", o->to,
+                  "recipients: member codes and group names, e.g. HU,RS or WB6 or ALL")
       ->required()
       ->delimiter(',');
-  cmd->add_option("--kind", o->kind, core::accepted_names<core::alert_kind>())->capture_default_str();
-  cmd->add_option("--priority", o->priority, core::accepted_names<core::priority>())->capture_default_str();
+  cmd->add_option("--kind", o->kind, core::accepted_names<core::alert_kind>())
+      ->capture_default_str();
+  cmd->add_option("--priority", o->priority, core::accepted_names<core::priority>())
+      ->capture_default_str();
   cmd->add_option("--tlp", o->tlp, core::accepted_names<core::tlp>())->capture_default_str();
-  cmd->add_option("--restriction", o->restriction, "handling code H0|H1|H2|H3")->capture_default_str();
+  cmd->add_option("--restriction", o->restriction, "handling code H0|H1|H2|H3")
+      ->capture_default_str();
   cmd->add_option("--restriction-text", o->restriction_text, "the restriction, required with H3");
-  cmd->add_option("--category", o->category, core::accepted_names<core::category>())->capture_default_str();
-  cmd->add_option("--evaluation", o->evaluation, "source reliability A|B|C|X and information reliability 1-4")
+  cmd->add_option("--category", o->category, core::accepted_names<core::category>())
+      ->capture_default_str();
+  cmd->add_option("--evaluation", o->evaluation,
+                  "source reliability A|B|C|X and information reliability 1-4")
       ->capture_default_str();
   cmd->add_option("--subject", o->subject, "one line")->required();
   cmd->add_option("--body", o->body, "free text");
-  cmd->add_option("--language", o->language, "BCP 47 tag of subject and body")->capture_default_str();
-  cmd->add_option("--entity", o->entities, "TYPE=VALUE, repeatable; TYPE is " + core::accepted_names<core::entity_type>());
-  cmd->add_option("--alert-id", o->alert_id, "UUID to use (default: a new one); retrying with it is safe");
-  cmd->add_option("--in-reply-to", o->in_reply_to, "alert id this one replies to, corrects or withdraws");
+  cmd->add_option("--language", o->language, "BCP 47 tag of subject and body")
+      ->capture_default_str();
+  cmd->add_option("--entity", o->entities,
+                  "TYPE=VALUE, repeatable; TYPE is " + core::accepted_names<core::entity_type>());
+  cmd->add_option("--alert-id", o->alert_id,
+                  "UUID to use (default: a new one); retrying with it is safe");
+  cmd->add_option("--in-reply-to", o->in_reply_to,
+                  "alert id this one replies to, corrects or withdraws");
   cmd->add_option("--case-ref", o->case_reference, "case reference");
   cmd->add_option("--expires-in", o->expires_in_hours, "hours until the alert expires");
-  cmd->add_option("--retries", o->retries, "retries after a lost connection or UNAVAILABLE")->capture_default_str();
+  cmd->add_option("--retries", o->retries, "retries after a lost connection or UNAVAILABLE")
+      ->capture_default_str();
   cmd->add_option("--timeout-ms", o->timeout_ms, "per attempt")->capture_default_str();
   cmd->callback([o, &exit_code] {
     try {

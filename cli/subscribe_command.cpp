@@ -32,7 +32,7 @@ struct subscribe_options {
   std::uint64_t count = 0;
   std::string keys_dir;
   bool no_ack = false;
-  bool ws = false;              // the WebSocket stream instead of the native protocol
+  bool ws = false;               // the WebSocket stream instead of the native protocol
   std::string format = "proto";  // its subprotocol: proto or json
   bool reconnect = true;
   int ping_seconds = 30;
@@ -62,7 +62,8 @@ class key_ring {
  public:
   explicit key_ring(std::string dir) : dir_(std::move(dir)) {}
   const std::string* find(const std::string& key_id) {
-    if (auto it = keys_.find(key_id); it != keys_.end()) return it->second.empty() ? nullptr : &it->second;
+    if (auto it = keys_.find(key_id); it != keys_.end())
+      return it->second.empty() ? nullptr : &it->second;
     std::string raw;
     auto path = std::filesystem::path(dir_) / (key_id + ".pub.pem");
     if (key_id.find('/') == std::string::npos && std::filesystem::exists(path)) {
@@ -111,8 +112,8 @@ nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
   if (!a.in_reply_to().empty()) line["in_reply_to"] = a.in_reply_to();
   if (!a.case_reference().empty()) line["case_reference"] = a.case_reference();
   line["key_id"] = d.envelope().key_id();
-  line["signature_verified"] =
-      key != nullptr && crypto::verify_alert(*key, d.envelope().payload(), d.envelope().signature());
+  line["signature_verified"] = key != nullptr && crypto::verify_alert(*key, d.envelope().payload(),
+                                                                      d.envelope().signature());
   return line;
 }
 
@@ -124,16 +125,20 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
   sub.set_consumer(o.consumer);
   // Only the first connection honours --from-seq/--only-new; a reconnect
   // resumes from the stored cursor, which our acknowledgements advanced.
-  if (first && o.from_seq > 0) sub.set_from_seq(o.from_seq);
-  else if (first && o.only_new) sub.mutable_only_new();
-  else sub.mutable_stored_cursor();
+  if (first && o.from_seq > 0)
+    sub.set_from_seq(o.from_seq);
+  else if (first && o.only_new)
+    sub.mutable_only_new();
+  else
+    sub.mutable_stored_cursor();
   v1::Frame request;
   *request.mutable_subscribe() = sub;
   auto answer = conn.call(std::move(request), ms(o.timeout_ms));
   if (answer.has_error())
-    throw std::invalid_argument(v1::ErrorCode_Name(answer.error().code()) + ": " + answer.error().message());
-  std::cerr << "liaison subscribe: consumer '" << o.consumer << "' of " << id.principal << " resumes after seq "
-            << answer.subscribed().resume_after() << "\n";
+    throw std::invalid_argument(v1::ErrorCode_Name(answer.error().code()) + ": " +
+                                answer.error().message());
+  std::cerr << "liaison subscribe: consumer '" << o.consumer << "' of " << id.principal
+            << " resumes after seq " << answer.subscribed().resume_after() << "\n";
   auto last_traffic = std::chrono::steady_clock::now();
   for (;;) {
     if (o.count > 0 && printed >= o.count) return true;
@@ -149,7 +154,8 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
     }
     last_traffic = std::chrono::steady_clock::now();
     if (frame->has_error())
-      throw std::runtime_error(v1::ErrorCode_Name(frame->error().code()) + ": " + frame->error().message());
+      throw std::runtime_error(v1::ErrorCode_Name(frame->error().code()) + ": " +
+                               frame->error().message());
     if (!frame->has_deliver()) continue;
     std::cout << describe(frame->deliver(), keys).dump() << std::endl;
     ++printed;
@@ -170,7 +176,8 @@ int run_subscribe(const subscribe_options& o) {
     try {
       bool done = false;
       if (o.ws) {
-        auto format = o.format == "json" ? client::stream_format::json : client::stream_format::proto;
+        auto format =
+            o.format == "json" ? client::stream_format::json : client::stream_format::proto;
         client::stream_client conn(id, o.server, format, ms(o.timeout_ms), "liaison-cli/subscribe");
         done = consume(conn, o, id, keys, printed, attempt == 0);
       } else {
@@ -196,22 +203,32 @@ int run_subscribe(const subscribe_options& o) {
 
 void add_subscribe_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<subscribe_options>();
-  auto* cmd = app.add_subcommand("subscribe", "receive alerts for your member as JSON lines, acknowledging them");
+  auto* cmd = app.add_subcommand(
+      "subscribe", "receive alerts for your member as JSON lines, acknowledging them");
   cmd->add_option("--id", o->id_dir, "identity folder, e.g. .liaison/pki/HU/desk")->required();
-  cmd->add_option("--server", o->server, "HOST:PORT of the native listener (of the HTTPS listener with --ws)")
+  cmd->add_option("--server", o->server,
+                  "HOST:PORT of the native listener (of the HTTPS listener with --ws)")
       ->capture_default_str();
-  cmd->add_flag("--ws", o->ws, "use the WebSocket stream (wss://SERVER/v1/stream) instead of the native protocol");
-  cmd->add_option("--format", o->format, "WebSocket subprotocol: proto (liaison.v1.proto) or json (liaison.v1.json)")
+  cmd->add_flag("--ws", o->ws,
+                "use the WebSocket stream (wss://SERVER/v1/stream) instead of the native protocol");
+  cmd->add_option("--format", o->format,
+                  "WebSocket subprotocol: proto (liaison.v1.proto) or json (liaison.v1.json)")
       ->check(CLI::IsMember({"proto", "json"}))
       ->capture_default_str();
-  cmd->add_option("--consumer", o->consumer, "durable consumer name (1-64 of A-Z a-z 0-9 . _ -)")->required();
-  auto* from = cmd->add_option("--from-seq", o->from_seq, "replay from this seq instead of the stored cursor");
+  cmd->add_option("--consumer", o->consumer, "durable consumer name (1-64 of A-Z a-z 0-9 . _ -)")
+      ->required();
+  auto* from = cmd->add_option("--from-seq", o->from_seq,
+                               "replay from this seq instead of the stored cursor");
   cmd->add_flag("--only-new", o->only_new, "skip the backlog")->excludes(from);
   cmd->add_option("--count", o->count, "exit after this many alerts (0: never)");
-  cmd->add_option("--keys", o->keys_dir, "folder of the members' public keys (default: the identity's)");
-  cmd->add_flag("--no-ack", o->no_ack, "do not acknowledge (the alerts are delivered again next time)");
-  cmd->add_flag("!--no-reconnect", o->reconnect, "exit instead of reconnecting after a lost connection");
-  cmd->add_option("--timeout-ms", o->timeout_ms, "connect and request timeout")->capture_default_str();
+  cmd->add_option("--keys", o->keys_dir,
+                  "folder of the members' public keys (default: the identity's)");
+  cmd->add_flag("--no-ack", o->no_ack,
+                "do not acknowledge (the alerts are delivered again next time)");
+  cmd->add_flag("!--no-reconnect", o->reconnect,
+                "exit instead of reconnecting after a lost connection");
+  cmd->add_option("--timeout-ms", o->timeout_ms, "connect and request timeout")
+      ->capture_default_str();
   cmd->callback([o, &exit_code] {
     try {
       exit_code = run_subscribe(*o);

@@ -64,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         LIAISON_FUZZ_CHECK(!code.empty() && !has_sql_metacharacter(code),
                            "member codes are identifiers");
     }
-    LIAISON_FUZZ_CHECK(alerts->filter.text.size() <= limits.max_text_bytes, "q is within the limit");
+    LIAISON_FUZZ_CHECK(alerts->filter.text.size() <= limits.max_text_bytes,
+                       "q is within the limit");
     auto cursor = audit::encode_cursor(audit::cursor_kind::alerts, alerts->page.after);
     auto back = audit::decode_cursor(audit::cursor_kind::alerts, cursor);
     LIAISON_FUZZ_CHECK(back && *back == alerts->page.after, "an alerts cursor round-trips");
@@ -95,9 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (verify && verify->to) LIAISON_FUZZ_CHECK(verify->from <= *verify->to, "from <= to");
 
   auto inclusion = audit::parse_inclusion_query(params);
-  LIAISON_FUZZ_CHECK(refused_cleanly(inclusion), "inclusion query: INVALID_ARGUMENT with a message");
-  if (inclusion)
-    LIAISON_FUZZ_CHECK(inclusion->index < inclusion->tree_size, "index < tree_size");
+  LIAISON_FUZZ_CHECK(refused_cleanly(inclusion),
+                     "inclusion query: INVALID_ARGUMENT with a message");
+  if (inclusion) LIAISON_FUZZ_CHECK(inclusion->index < inclusion->tree_size, "index < tree_size");
 
   auto consistency = audit::parse_consistency_query(params);
   LIAISON_FUZZ_CHECK(refused_cleanly(consistency),

@@ -2,8 +2,8 @@
 #include "app/server.hpp"
 #include "config/server_config.hpp"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -14,11 +14,14 @@ int main(int argc, char** argv) {
   std::string native_listen;
   std::string https_listen;
   liaison::app::run_options options;
-  app.add_option("--config", config_file, "server configuration (liaison.toml)")->required()->check(CLI::ExistingFile);
+  app.add_option("--config", config_file, "server configuration (liaison.toml)")
+      ->required()
+      ->check(CLI::ExistingFile);
   app.add_option("--db", db_url, "PostgreSQL URL; overrides [database] url");
   app.add_option("--native-listen", native_listen, "HOST:PORT; overrides [native] listen");
   app.add_option("--https-listen", https_listen, "HOST:PORT; overrides [https] listen");
-  app.add_option("--port-file", options.port_file, "write the bound addresses as JSON to this file");
+  app.add_option("--port-file", options.port_file,
+                 "write the bound addresses as JSON to this file");
   auto* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
   migrate->fallthrough();  // `liaisond migrate --config FILE` reads the parent's options
   CLI11_PARSE(app, argc, argv);

@@ -23,7 +23,8 @@ std::string new_uuid() {
   return out;
 }
 
-liaison::v1::Envelope sign_alert(const liaison::v1::Alert& alert, const crypto::ed25519_private_key& key,
+liaison::v1::Envelope sign_alert(const liaison::v1::Alert& alert,
+                                 const crypto::ed25519_private_key& key,
                                  const std::string& key_id) {
   liaison::v1::Envelope envelope;
   std::string payload;

@@ -14,8 +14,8 @@ namespace liaison::client {
 // A new random (version 4) UUID in canonical lower-case form.
 std::string new_uuid();
 
-liaison::v1::Envelope sign_alert(const liaison::v1::Alert& alert, const crypto::ed25519_private_key& key,
-                                 const std::string& key_id);
+liaison::v1::Envelope sign_alert(const liaison::v1::Alert& alert,
+                                 const crypto::ed25519_private_key& key, const std::string& key_id);
 
 // Sets created_at to `when` (default: now).
 void set_created_now(liaison::v1::Alert& alert,

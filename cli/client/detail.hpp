@@ -20,7 +20,8 @@ namespace liaison::client::detail {
 
 // TLS 1.3 only; the identity's certificate (unless `present_certificate` is
 // false) and its CA as the only trust anchor. Throws client_error.
-void configure_tls(boost::asio::ssl::context& tls, const pki::identity& id, bool present_certificate = true);
+void configure_tls(boost::asio::ssl::context& tls, const pki::identity& id,
+                   bool present_certificate = true);
 
 // Connects `stream` to `server` (HOST:PORT), checks the server certificate's
 // name and completes the TLS handshake, each step within `timeout`. Throws
@@ -34,8 +35,9 @@ void open_tls(boost::asio::io_context& io,
 // operation is drained, and the result is timed_out.
 template <class Start>
 std::pair<boost::system::error_code, std::size_t> run_for(boost::asio::io_context& io,
-                                                         const std::function<void()>& cancel, Start start,
-                                                         std::chrono::milliseconds limit) {
+                                                          const std::function<void()>& cancel,
+                                                          Start start,
+                                                          std::chrono::milliseconds limit) {
   boost::system::error_code result = boost::asio::error::would_block;
   std::size_t bytes = 0;
   bool done = false;
@@ -52,7 +54,8 @@ std::pair<boost::system::error_code, std::size_t> run_for(boost::asio::io_contex
     io.run();
     // The operation may have completed before the cancellation reached it:
     // then its data is real and must not be dropped.
-    if (result == boost::asio::error::operation_aborted || result == boost::asio::error::would_block)
+    if (result == boost::asio::error::operation_aborted ||
+        result == boost::asio::error::would_block)
       return {boost::asio::error::timed_out, 0};
   }
   return {result, bytes};

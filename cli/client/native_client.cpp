@@ -5,12 +5,12 @@
 #include "core/host_port.hpp"
 #include "protocol/frame_reader.hpp"
 
+#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
 
 namespace liaison::client {
 namespace {
@@ -31,12 +31,15 @@ ms remaining(clock::time_point deadline) {
 
 }  // namespace
 
-void detail::configure_tls(asio::ssl::context& tls, const pki::identity& id, bool present_certificate) {
+void detail::configure_tls(asio::ssl::context& tls, const pki::identity& id,
+                           bool present_certificate) {
   SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_3_VERSION);
   boost::system::error_code ec;
   if (present_certificate) {
     tls.use_certificate_chain_file(id.cert_file, ec);
-    if (ec) throw client_error("cannot load the client certificate " + id.cert_file + ": " + ec.message());
+    if (ec)
+      throw client_error("cannot load the client certificate " + id.cert_file + ": " +
+                         ec.message());
     tls.use_private_key_file(id.key_file, asio::ssl::context::pem, ec);
     if (ec) throw client_error("cannot load the client key " + id.key_file + ": " + ec.message());
   }
@@ -68,7 +71,9 @@ struct native_client::impl {
 
   void write(std::string_view bytes) {
     auto [ec, n] = run(
-        [&](auto handler) { asio::async_write(*stream, asio::buffer(bytes.data(), bytes.size()), handler); },
+        [&](auto handler) {
+          asio::async_write(*stream, asio::buffer(bytes.data(), bytes.size()), handler);
+        },
         timeout);
     if (ec) throw client_error("cannot send to the server: " + ec.message());
   }
@@ -78,7 +83,8 @@ struct native_client::impl {
     for (;;) {
       auto item = reader.next();
       if (item.state == protocol::frame_reader::status::too_large)
-        throw client_error("the server sent a frame of " + std::to_string(item.declared_size) + " bytes");
+        throw client_error("the server sent a frame of " + std::to_string(item.declared_size) +
+                           " bytes");
       if (item.state == protocol::frame_reader::status::frame) {
         liaison::v1::Frame frame;
         if (!frame.ParseFromArray(item.body.data(), static_cast<int>(item.body.size())))
@@ -86,8 +92,11 @@ struct native_client::impl {
         return frame;
       }
       auto area = reader.prepare(64 * 1024);
-      auto [ec, n] = run([&](auto handler) { stream->async_read_some(asio::buffer(area.data(), area.size()), handler); },
-                         remaining(deadline));
+      auto [ec, n] = run(
+          [&](auto handler) {
+            stream->async_read_some(asio::buffer(area.data(), area.size()), handler);
+          },
+          remaining(deadline));
       reader.commit(ec ? 0 : n);
       if (ec == asio::error::timed_out) return std::nullopt;
       if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
@@ -97,7 +106,8 @@ struct native_client::impl {
   }
 };
 
-native_client::native_client(const pki::identity& id, const connect_options& options) : impl_(std::make_unique<impl>()) {
+native_client::native_client(const pki::identity& id, const connect_options& options)
+    : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
   s.timeout = options.timeout;
   auto target = core::parse_host_port(options.server);
@@ -114,8 +124,9 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
   if (ec) throw client_error("cannot resolve " + target->host + ": " + ec.message());
   auto [cec, unused] = s.run(
       [&](auto handler) {
-        asio::async_connect(s.stream->next_layer(), endpoints,
-                            [handler](boost::system::error_code e, const tcp::endpoint&) { handler(e, 0); });
+        asio::async_connect(
+            s.stream->next_layer(), endpoints,
+            [handler](boost::system::error_code e, const tcp::endpoint&) { handler(e, 0); });
       },
       s.timeout);
   if (cec) throw client_error("cannot connect to " + options.server + ": " + cec.message());
@@ -134,8 +145,9 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
   hello.mutable_hello()->set_protocol_version(1);
   auto answer = call(std::move(hello), s.timeout);
   if (answer.has_error())
-    throw client_error("the server refused the connection: " +
-                       liaison::v1::ErrorCode_Name(answer.error().code()) + ": " + answer.error().message());
+    throw client_error(
+        "the server refused the connection: " + liaison::v1::ErrorCode_Name(answer.error().code()) +
+        ": " + answer.error().message());
   if (!answer.has_welcome()) throw client_error("the server did not answer Hello with Welcome");
   s.welcome = answer.welcome();
 }
@@ -144,7 +156,9 @@ native_client::~native_client() = default;
 native_client::native_client(native_client&&) noexcept = default;
 native_client& native_client::operator=(native_client&&) noexcept = default;
 
-const liaison::v1::Welcome& native_client::welcome() const { return impl_->welcome; }
+const liaison::v1::Welcome& native_client::welcome() const {
+  return impl_->welcome;
+}
 
 std::uint64_t native_client::send(liaison::v1::Frame frame) {
   if (frame.correlation_id() == 0) frame.set_correlation_id(impl_->next_id++);
@@ -155,7 +169,9 @@ std::uint64_t native_client::send(liaison::v1::Frame frame) {
   return frame.correlation_id();
 }
 
-void native_client::send_raw(std::string_view bytes) { impl_->write(bytes); }
+void native_client::send_raw(std::string_view bytes) {
+  impl_->write(bytes);
+}
 
 std::optional<liaison::v1::Frame> native_client::receive(std::chrono::milliseconds timeout) {
   if (!impl_->pending.empty()) {
@@ -166,12 +182,15 @@ std::optional<liaison::v1::Frame> native_client::receive(std::chrono::millisecon
   return impl_->read_frame(timeout);
 }
 
-liaison::v1::Frame native_client::call(liaison::v1::Frame request, std::chrono::milliseconds timeout) {
+liaison::v1::Frame native_client::call(liaison::v1::Frame request,
+                                       std::chrono::milliseconds timeout) {
   auto id = send(std::move(request));
   auto deadline = clock::now() + timeout;
   for (;;) {
     auto frame = impl_->read_frame(remaining(deadline));
-    if (!frame) throw client_error("no answer from the server within " + std::to_string(timeout.count()) + " ms");
+    if (!frame)
+      throw client_error("no answer from the server within " + std::to_string(timeout.count()) +
+                         " ms");
     // An Error without correlation id concerns the whole connection (e.g. a
     // frame over the limit): it answers whatever was asked.
     if (frame->correlation_id() == id || (frame->has_error() && frame->correlation_id() == 0))
@@ -180,13 +199,15 @@ liaison::v1::Frame native_client::call(liaison::v1::Frame request, std::chrono::
   }
 }
 
-liaison::v1::Frame native_client::publish(const liaison::v1::Envelope& envelope, std::chrono::milliseconds timeout) {
+liaison::v1::Frame native_client::publish(const liaison::v1::Envelope& envelope,
+                                          std::chrono::milliseconds timeout) {
   liaison::v1::Frame frame;
   *frame.mutable_publish()->mutable_envelope() = envelope;
   return call(std::move(frame), timeout);
 }
 
-liaison::v1::Frame native_client::subscribe(const liaison::v1::Subscribe& request, std::chrono::milliseconds timeout) {
+liaison::v1::Frame native_client::subscribe(const liaison::v1::Subscribe& request,
+                                            std::chrono::milliseconds timeout) {
   liaison::v1::Frame frame;
   *frame.mutable_subscribe() = request;
   return call(std::move(frame), timeout);

@@ -27,7 +27,7 @@ struct connect_options {
   std::string server;  // HOST:PORT
   std::chrono::milliseconds timeout{10000};
   std::string client_name = "liaison-cli";
-  bool send_hello = true;          // tests turn it off to probe the server
+  bool send_hello = true;           // tests turn it off to probe the server
   bool present_certificate = true;  // tests turn it off to probe the server
 };
 
@@ -59,8 +59,10 @@ class native_client {
   liaison::v1::Frame call(liaison::v1::Frame request, std::chrono::milliseconds timeout);
 
   // Convenience wrappers around call().
-  liaison::v1::Frame publish(const liaison::v1::Envelope& envelope, std::chrono::milliseconds timeout);
-  liaison::v1::Frame subscribe(const liaison::v1::Subscribe& request, std::chrono::milliseconds timeout);
+  liaison::v1::Frame publish(const liaison::v1::Envelope& envelope,
+                             std::chrono::milliseconds timeout);
+  liaison::v1::Frame subscribe(const liaison::v1::Subscribe& request,
+                               std::chrono::milliseconds timeout);
   void ack(const std::string& consumer, std::uint64_t up_to_seq);
 
   void close();

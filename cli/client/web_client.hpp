@@ -24,8 +24,9 @@ struct http_response {
 
 // Sends one request to `server` (HOST:PORT) and returns the answer. Throws
 // client_error on connection, TLS or timeout failures.
-http_response https_request(const pki::identity& id, const std::string& server, const std::string& method,
-                            const std::string& target, const std::string& body, const std::string& content_type,
+http_response https_request(const pki::identity& id, const std::string& server,
+                            const std::string& method, const std::string& target,
+                            const std::string& body, const std::string& content_type,
                             std::chrono::milliseconds timeout);
 
 enum class stream_format { proto, json };

@@ -2,25 +2,25 @@
 
 #include "net/tls.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
 namespace liaison::app {
 namespace {
 
-void audit_reload(broker::exchange& exchange, const config::server_config& config, std::string outcome,
-                  const nlohmann::json& detail) {
-  exchange.audit(core::audit_event{exchange.now(), "server", "", std::string(core::audit_action::config_reload),
-                                   config.node_id, std::move(outcome),
-                                   detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+void audit_reload(broker::exchange& exchange, const config::server_config& config,
+                  std::string outcome, const nlohmann::json& detail) {
+  exchange.audit(core::audit_event{
+      exchange.now(), "server", "", std::string(core::audit_action::config_reload), config.node_id,
+      std::move(outcome), detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
 }
 
 }  // namespace
 
-void reload(const config::server_config& config, broker::exchange& exchange, net::native_listener& native,
-            net::https_listener& https) {
+void reload(const config::server_config& config, broker::exchange& exchange,
+            net::native_listener& native, net::https_listener& https) {
   std::shared_ptr<const core::registry> next;
   std::shared_ptr<boost::asio::ssl::context> native_tls, https_tls;
   std::set<std::string> revoked;
@@ -57,17 +57,17 @@ void reload(const config::server_config& config, broker::exchange& exchange, net
   std::sort(closed.begin(), closed.end());
   closed.erase(std::unique(closed.begin(), closed.end()), closed.end());
 
-  nlohmann::json detail{{"members", next->data().members.size()},
-                        {"principals", next->data().principals.size()},
-                        {"keys", next->data().keys.size()},
-                        {"revoked_certificates", revoked.size()},
-                        {"disconnected_changed", changed},
-                        {"disconnected_revoked", closed}};
+  nlohmann::json detail{
+      {"members", next->data().members.size()}, {"principals", next->data().principals.size()},
+      {"keys", next->data().keys.size()},       {"revoked_certificates", revoked.size()},
+      {"disconnected_changed", changed},        {"disconnected_revoked", closed}};
   audit_reload(exchange, config, "ok", detail);
-  spdlog::info("reloaded: {} members, {} principals, {} keys, {} revoked certificates; closed the connections of {} "
-               "changed and {} revoked principals",
-               next->data().members.size(), next->data().principals.size(), next->data().keys.size(), revoked.size(),
-               changed.size(), closed.size());
+  spdlog::info(
+      "reloaded: {} members, {} principals, {} keys, {} revoked certificates; closed the "
+      "connections of {} "
+      "changed and {} revoked principals",
+      next->data().members.size(), next->data().principals.size(), next->data().keys.size(),
+      revoked.size(), changed.size(), closed.size());
 }
 
 }  // namespace liaison::app

@@ -12,7 +12,7 @@
 namespace liaison::app {
 
 // Blocks on file reads: call it off the io threads.
-void reload(const config::server_config& config, broker::exchange& exchange, net::native_listener& native,
-            net::https_listener& https);
+void reload(const config::server_config& config, broker::exchange& exchange,
+            net::native_listener& native, net::https_listener& https);
 
 }  // namespace liaison::app

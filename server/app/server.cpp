@@ -10,12 +10,12 @@
 #include "net/tls.hpp"
 #include "store/migrations.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <google/protobuf/stubs/logging.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <set>
@@ -44,7 +44,8 @@ void write_port_file(const std::string& path, const nlohmann::json& ports) {
     if (!out) throw std::runtime_error("cannot write the port file " + path);
   }
   // Readers poll for the file: rename makes it appear complete.
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write the port file " + path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot write the port file " + path);
 }
 
 std::shared_ptr<const core::registry> load_registry(const config::server_config& config) {
@@ -52,27 +53,35 @@ std::shared_ptr<const core::registry> load_registry(const config::server_config&
 }
 
 // The Prometheus text exposition of what an operator watches.
-std::string render_metrics(const broker::exchange& exchange, net::native_listener& native, net::https_listener& https) {
+std::string render_metrics(const broker::exchange& exchange, net::native_listener& native,
+                           net::https_listener& https) {
   auto w = exchange.writer_stats();
   std::string out;
   auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(value) + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
   };
   metric("liaison_database_up", "gauge", "1 while the database accepts the writer's transactions.",
          exchange.ready() ? 1 : 0);
-  metric("liaison_alerts_committed_total", "counter", "Alerts committed by this node.", w.alerts_committed);
+  metric("liaison_alerts_committed_total", "counter", "Alerts committed by this node.",
+         w.alerts_committed);
   metric("liaison_commit_batches_total", "counter", "Group-commit transactions.", w.batches);
-  metric("liaison_failed_batches_total", "counter", "Group-commit transactions that failed.", w.failed_batches);
+  metric("liaison_failed_batches_total", "counter", "Group-commit transactions that failed.",
+         w.failed_batches);
   metric("liaison_audit_rows_total", "counter", "Audit rows written by this node.", w.audit_rows);
-  metric("liaison_audit_dropped_total", "counter", "Audit events that could not be written.", w.audit_dropped);
+  metric("liaison_audit_dropped_total", "counter", "Audit events that could not be written.",
+         w.audit_dropped);
   metric("liaison_publishes_rate_limited_total", "counter",
          "Publishes refused because their member was over its publish rate.",
          exchange.rate_limited());
-  metric("liaison_log_head_seq", "gauge", "Highest seq fanned out by this node.", exchange.live_hub().last_seq());
-  metric("liaison_live_consumers", "gauge", "Consumers on the live path.", exchange.live_hub().attached_count());
-  metric("liaison_native_connections", "gauge", "Open native-protocol connections.", native.sessions().count());
-  metric("liaison_https_connections", "gauge", "Open HTTPS connections.", https.connections().count());
+  metric("liaison_log_head_seq", "gauge", "Highest seq fanned out by this node.",
+         exchange.live_hub().last_seq());
+  metric("liaison_live_consumers", "gauge", "Consumers on the live path.",
+         exchange.live_hub().attached_count());
+  metric("liaison_native_connections", "gauge", "Open native-protocol connections.",
+         native.sessions().count());
+  metric("liaison_https_connections", "gauge", "Open HTTPS connections.",
+         https.connections().count());
   metric("liaison_streams", "gauge", "Open WebSocket streams.", https.streams().count());
   return out;
 }
@@ -84,7 +93,8 @@ void setup_logging(const config::log_section& log) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("liaisond"));
   spdlog::set_level(spdlog::level::from_str(log.level));
   if (log.format == "json")
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","thread":%t,"message":"%v"})");
+    spdlog::set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","thread":%t,"message":"%v"})");
   else
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%-5l%$ %v");
   // Hostile input must not make protobuf write to stderr for every bad frame;
@@ -96,7 +106,8 @@ void migrate(const config::server_config& config, std::chrono::seconds wait) {
   auto until = std::chrono::steady_clock::now() + wait;
   for (int attempt = 1;; ++attempt) {
     try {
-      if (store::apply_migrations(config.database.url).empty()) spdlog::info("database schema is current");
+      if (store::apply_migrations(config.database.url).empty())
+        spdlog::info("database schema is current");
       return;
     } catch (const std::exception& e) {
       if (std::chrono::steady_clock::now() >= until) throw;
@@ -108,8 +119,9 @@ void migrate(const config::server_config& config, std::chrono::seconds wait) {
 
 int run_server(const config::server_config& config, const run_options& options) {
   auto registry = load_registry(config);
-  spdlog::info("registry: {} members, {} groups, {} principals, {} signing keys", registry->data().members.size(),
-               registry->data().groups.size(), registry->data().principals.size(), registry->data().keys.size());
+  spdlog::info("registry: {} members, {} groups, {} principals, {} signing keys",
+               registry->data().members.size(), registry->data().groups.size(),
+               registry->data().principals.size(), registry->data().keys.size());
   if (config.database.apply_migrations) migrate(config, std::chrono::seconds(60));
 
   broker::exchange exchange(config, registry, system_now);
@@ -126,10 +138,12 @@ int run_server(const config::server_config& config, const run_options& options) 
 
   asio::io_context io;
   const std::string server_name = "liaisond/" LIAISON_VERSION " " + config.node_id;
-  net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native, server_name);
+  net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native,
+                              server_name);
   native.listen(config.native.listen);
   net::http_router router;
-  net::https_listener https(io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
+  net::https_listener https(io, exchange,
+                            net::make_server_tls(config.tls, /*require_client_certificate=*/false),
                             config.https, router, server_name);
   net::add_core_routes(router, [&] { return render_metrics(exchange, native, https); });
   auditors.add_routes(router);
@@ -140,28 +154,29 @@ int run_server(const config::server_config& config, const run_options& options) 
   auto https_at = endpoint_text(https.local_endpoint());
   spdlog::info("native protocol listening on {} (TLS 1.3, client certificate required)", native_at);
   spdlog::info("HTTPS API and WebSocket stream listening on {} (TLS 1.3)", https_at);
-  if (!options.port_file.empty()) write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
-  exchange.audit(core::audit_event{exchange.now(), "server", "", std::string(core::audit_action::server_start),
-                                   config.node_id, "ok",
-                                   nlohmann::json{{"native", native_at}, {"https", https_at}}.dump()});
+  if (!options.port_file.empty())
+    write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
+  exchange.audit(core::audit_event{
+      exchange.now(), "server", "", std::string(core::audit_action::server_start), config.node_id,
+      "ok", nlohmann::json{{"native", native_at}, {"https", https_at}}.dump()});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::thread reloader;
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
-                                                                             int signo) {
-    if (ec) return;
-    if (signo == SIGHUP) {
-      // File reads do not belong on an io thread: reload on a thread of its own.
-      if (reloader.joinable()) reloader.join();
-      reloader = std::thread([&] { reload(config, exchange, native, https); });
-      signals.async_wait(on_signal);
-      return;
-    }
-    spdlog::info("signal {}: stopping", signo);
-    native.stop();
-    https.stop();
-    signals.cancel();
-  };
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+          // File reads do not belong on an io thread: reload on a thread of its own.
+          if (reloader.joinable()) reloader.join();
+          reloader = std::thread([&] { reload(config, exchange, native, https); });
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("signal {}: stopping", signo);
+        native.stop();
+        https.stop();
+        signals.cancel();
+      };
   signals.async_wait(on_signal);
 
   // The io threads only run coroutines and never block: the database work

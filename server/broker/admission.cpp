@@ -5,33 +5,34 @@
 
 namespace liaison::broker {
 
-core::result<store::publish_request> admit_publish(const core::registry& registry,
-                                                   const core::principal& who,
-                                                   const core::alert& decoded,
-                                                   const core::envelope& signed_alert,
-                                                   const core::alert_limits& limits,
-                                                   core::time_point now) {
+core::result<store::publish_request> admit_publish(
+    const core::registry& registry, const core::principal& who, const core::alert& decoded,
+    const core::envelope& signed_alert, const core::alert_limits& limits, core::time_point now) {
   using core::errc;
   using core::make_error;
   if (who.role != core::role::desk)
-    return make_error(errc::permission_denied,
-                      "a " + std::string(core::to_string(who.role)) + " principal may not publish alerts");
+    return make_error(errc::permission_denied, "a " + std::string(core::to_string(who.role)) +
+                                                   " principal may not publish alerts");
   if (auto valid = core::validate_alert(decoded, limits, now); !valid) return valid.error();
   if (decoded.origin != who.member)
     return make_error(errc::permission_denied, "origin '" + decoded.origin.substr(0, 16) +
                                                    "' is not your member '" + who.member +
                                                    "': a desk publishes only as its own member");
   const auto* key = registry.find_key(signed_alert.key_id);
-  if (!key) return make_error(errc::bad_signature, "unknown signing key id '" + signed_alert.key_id.substr(0, 64) + "'");
+  if (!key)
+    return make_error(errc::bad_signature,
+                      "unknown signing key id '" + signed_alert.key_id.substr(0, 64) + "'");
   if (key->member != decoded.origin)
-    return make_error(errc::permission_denied, "signing key '" + key->key_id + "' belongs to member " +
-                                                   key->member + ", not to origin " + decoded.origin);
-  if (key->revoked) return make_error(errc::bad_signature, "signing key '" + key->key_id + "' is revoked");
+    return make_error(errc::permission_denied, "signing key '" + key->key_id +
+                                                   "' belongs to member " + key->member +
+                                                   ", not to origin " + decoded.origin);
+  if (key->revoked)
+    return make_error(errc::bad_signature, "signing key '" + key->key_id + "' is revoked");
   auto recipients = registry.expand(decoded.recipients, decoded.origin);
   if (!recipients) return recipients.error();
   if (!crypto::verify_alert(key->public_key, signed_alert.payload, signed_alert.signature))
-    return make_error(errc::bad_signature,
-                      "the signature does not verify with key '" + key->key_id + "' over the payload bytes");
+    return make_error(errc::bad_signature, "the signature does not verify with key '" +
+                                               key->key_id + "' over the payload bytes");
 
   store::publish_request out;
   out.actor = who.id;

@@ -20,11 +20,8 @@ namespace liaison::broker {
 //                     not verify over the exact payload bytes;
 //  INVALID_ARGUMENT   a recipient is unknown or the recipients expand to nobody.
 // Thread-safe.
-core::result<store::publish_request> admit_publish(const core::registry& registry,
-                                                   const core::principal& who,
-                                                   const core::alert& decoded,
-                                                   const core::envelope& signed_alert,
-                                                   const core::alert_limits& limits,
-                                                   core::time_point now);
+core::result<store::publish_request> admit_publish(
+    const core::registry& registry, const core::principal& who, const core::alert& decoded,
+    const core::envelope& signed_alert, const core::alert_limits& limits, core::time_point now);
 
 }  // namespace liaison::broker

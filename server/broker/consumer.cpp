@@ -8,8 +8,8 @@
 namespace liaison::broker {
 
 consumer::consumer(consumer_identity who, std::uint64_t position, std::uint64_t cursor,
-                   std::shared_ptr<delivery_sink> sink, hub& live, backlog_source& backlog, std::size_t page_size,
-                   audit_fn audit, clock_fn now)
+                   std::shared_ptr<delivery_sink> sink, hub& live, backlog_source& backlog,
+                   std::size_t page_size, audit_fn audit, clock_fn now)
     : who_(std::move(who)),
       sink_(std::move(sink)),
       hub_(live),
@@ -50,9 +50,10 @@ void consumer::fetch_locked() {
   }
   fetching_ = true;
   std::weak_ptr<consumer> weak = weak_from_this();
-  backlog_.fetch_backlog(who_.member, position_, page_size_, [weak](core::result<store::backlog_page> page) {
-    if (auto self = weak.lock()) self->on_page(std::move(page));
-  });
+  backlog_.fetch_backlog(who_.member, position_, page_size_,
+                         [weak](core::result<store::backlog_page> page) {
+                           if (auto self = weak.lock()) self->on_page(std::move(page));
+                         });
 }
 
 void consumer::on_page(core::result<store::backlog_page> page) {
@@ -62,9 +63,10 @@ void consumer::on_page(core::result<store::backlog_page> page) {
   if (!page) {
     mode_ = mode::stopped;
     lock.unlock();
-    sink_->consumer_failed(who_.key.name, core::make_error(core::errc::unavailable,
-                                                           "reading the backlog failed (" + page.error().message +
-                                                               "); subscribe again to resume from your cursor"));
+    sink_->consumer_failed(who_.key.name,
+                           core::make_error(core::errc::unavailable,
+                                            "reading the backlog failed (" + page.error().message +
+                                                "); subscribe again to resume from your cursor"));
     return;
   }
   for (const auto& alert : page->alerts) {
@@ -89,10 +91,13 @@ void consumer::on_page(core::result<store::backlog_page> page) {
 bool consumer::deliver_locked(const core::stored_alert_ptr& alert) {
   if (alert->seq <= position_) return true;  // already delivered (backlog/live overlap)
   if (auto reason = withhold_reason(*alert, who_.member, who_.clearance)) {
-    nlohmann::json detail{{"seq", alert->seq}, {"alert_id", alert->alert_id}, {"member", who_.member},
+    nlohmann::json detail{{"seq", alert->seq},
+                          {"alert_id", alert->alert_id},
+                          {"member", who_.member},
                           {"reason", *reason}};
-    audit_(core::audit_event{now_(), who_.key.principal, who_.member, "consumer.withhold", who_.key.name, "ok",
-                             detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    audit_(core::audit_event{
+        now_(), who_.key.principal, who_.member, "consumer.withhold", who_.key.name, "ok",
+        detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
     position_ = alert->seq;
     return true;
   }

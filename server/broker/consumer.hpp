@@ -35,8 +35,9 @@ class consumer : public std::enable_shared_from_this<consumer> {
 
   // Delivers alerts with seq > position. `cursor` is the stored last
   // acknowledged seq.
-  consumer(consumer_identity who, std::uint64_t position, std::uint64_t cursor, std::shared_ptr<delivery_sink> sink,
-           hub& live, backlog_source& backlog, std::size_t page_size, audit_fn audit, clock_fn now);
+  consumer(consumer_identity who, std::uint64_t position, std::uint64_t cursor,
+           std::shared_ptr<delivery_sink> sink, hub& live, backlog_source& backlog,
+           std::size_t page_size, audit_fn audit, clock_fn now);
 
   // Begins catching up from the database. Call once.
   void start();

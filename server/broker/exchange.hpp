@@ -38,7 +38,8 @@ class exchange {
  public:
   using clock_fn = std::function<core::time_point()>;
 
-  exchange(config::server_config config, std::shared_ptr<const core::registry> registry, clock_fn now);
+  exchange(config::server_config config, std::shared_ptr<const core::registry> registry,
+           clock_fn now);
   ~exchange();
   exchange(const exchange&) = delete;
   exchange& operator=(const exchange&) = delete;
@@ -59,8 +60,8 @@ class exchange {
   // (RESOURCE_EXHAUSTED when there is none, before any other check), then
   // goes through admit_publish. Every rejection writes an audit row.
   // Thread-safe.
-  void publish(const core::principal& who, const core::alert& decoded, const core::envelope& signed_alert,
-               store::publish_handler done);
+  void publish(const core::principal& who, const core::alert& decoded,
+               const core::envelope& signed_alert, store::publish_handler done);
   // Audits a publish that could not even be decoded (the caller answers it).
   void reject_publish(const core::principal& who, const core::error& why);
 
@@ -68,15 +69,16 @@ class exchange {
   // only). A consumer with the same name on another connection is taken over:
   // its sink is told so. `done` runs on a database thread.
   void subscribe(const core::principal& who, const std::string& name, start_position start,
-                 std::shared_ptr<delivery_sink> sink, std::function<void(core::result<subscription>)> done);
+                 std::shared_ptr<delivery_sink> sink,
+                 std::function<void(core::result<subscription>)> done);
   // Closes a consumer of a connection that ends or unsubscribes.
   void unsubscribe(const std::shared_ptr<broker::consumer>& c);
 
   // Cumulative acknowledgement. INVALID_ARGUMENT beyond what was delivered;
   // an acknowledgement at or below the cursor completes at once. `done` runs
   // once, on the writer thread after the commit or on the caller's thread.
-  void ack(const core::principal& who, const std::shared_ptr<broker::consumer>& c, std::uint64_t up_to_seq,
-           std::function<void(core::result<void>)> done);
+  void ack(const core::principal& who, const std::shared_ptr<broker::consumer>& c,
+           std::uint64_t up_to_seq, std::function<void(core::result<void>)> done);
 
   // Queues an audit row (authentication failures, protocol errors, ...).
   void audit(core::audit_event event);

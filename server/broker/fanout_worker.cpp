@@ -5,7 +5,9 @@ namespace liaison::broker {
 fanout_worker::fanout_worker(hub& live, std::size_t max_queued_batches)
     : hub_(live), max_queued_(max_queued_batches) {}
 
-fanout_worker::~fanout_worker() { stop(); }
+fanout_worker::~fanout_worker() {
+  stop();
+}
 
 void fanout_worker::start() {
   std::lock_guard lock(mutex_);

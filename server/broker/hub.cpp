@@ -6,7 +6,8 @@
 
 namespace liaison::broker {
 
-bool hub::attach(const std::shared_ptr<consumer>& c, const std::string& member, std::uint64_t position) {
+bool hub::attach(const std::shared_ptr<consumer>& c, const std::string& member,
+                 std::uint64_t position) {
   std::lock_guard lock(mutex_);
   if (last_seq_ > position) return false;
   by_member_[member].push_back(c);
@@ -49,7 +50,8 @@ std::uint64_t hub::last_seq() const {
   return last_seq_;
 }
 
-std::shared_ptr<consumer> hub::claim(const store::consumer_key& key, const std::shared_ptr<consumer>& c) {
+std::shared_ptr<consumer> hub::claim(const store::consumer_key& key,
+                                     const std::shared_ptr<consumer>& c) {
   std::lock_guard lock(mutex_);
   auto& slot = active_[{key.principal, key.name}];
   auto previous = slot.lock();

@@ -26,7 +26,8 @@ class hub {
   // false and the consumer reads further from the database first. This check
   // and the attach are atomic with fan_out, so no alert falls between the
   // backlog and the live stream.
-  bool attach(const std::shared_ptr<consumer>& c, const std::string& member, std::uint64_t position);
+  bool attach(const std::shared_ptr<consumer>& c, const std::string& member,
+              std::uint64_t position);
   void detach(const consumer* c, const std::string& member);
 
   // Consecutive committed alerts, in seq order (from the log follower, one
@@ -37,7 +38,8 @@ class hub {
 
   // Makes `c` the active consumer for `key` and returns the one it replaces,
   // if still alive (a reconnecting client takes over from its stale connection).
-  std::shared_ptr<consumer> claim(const store::consumer_key& key, const std::shared_ptr<consumer>& c);
+  std::shared_ptr<consumer> claim(const store::consumer_key& key,
+                                  const std::shared_ptr<consumer>& c);
   // Forgets `c` as the active consumer for `key` (if it still is).
   void release(const store::consumer_key& key, const consumer* c);
 

@@ -24,28 +24,32 @@ using namespace std::chrono_literals;
 
 // [native]: length-prefixed protobuf frames over mutual TLS 1.3.
 struct native_section {
-  std::string listen = "0.0.0.0:7443";        // HOST:PORT; port 0 picks a free port
-  std::uint32_t max_frame_bytes = 1 << 20;     // larger frames get TOO_LARGE and a close
-  duration handshake_timeout = 10s;            // TLS handshake and Hello
-  duration idle_timeout = 120s;                // no frame from the client for this long: close
-  duration write_timeout = 30s;                // one write to the socket
-  std::size_t max_connections = 4096;          // all principals together
+  std::string listen = "0.0.0.0:7443";      // HOST:PORT; port 0 picks a free port
+  std::uint32_t max_frame_bytes = 1 << 20;  // larger frames get TOO_LARGE and a close
+  duration handshake_timeout = 10s;         // TLS handshake and Hello
+  duration idle_timeout = 120s;             // no frame from the client for this long: close
+  duration write_timeout = 30s;             // one write to the socket
+  std::size_t max_connections = 4096;       // all principals together
   std::size_t max_connections_per_principal = 16;
-  std::size_t max_in_flight_publishes = 256;   // per connection; reading pauses beyond it
-  std::size_t outbox_max_bytes = 8 << 20;      // per connection; a consumer beyond it reads from the database
+  std::size_t max_in_flight_publishes = 256;  // per connection; reading pauses beyond it
+  std::size_t outbox_max_bytes =
+      8 << 20;  // per connection; a consumer beyond it reads from the database
 };
 
 // [https]: HTTPS API and WebSocket stream (Beast), same identity rules.
 struct https_section {
   std::string listen = "0.0.0.0:8443";
-  std::size_t max_header_bytes = 16 * 1024;    // request line and headers; beyond: 431
-  std::size_t max_body_bytes = 1 << 20;        // request body or WebSocket message; beyond: 413 / close 1009
-  duration request_timeout = 30s;              // TLS handshake, then each request and its response
-  std::size_t max_connections = 4096;          // HTTPS and WebSocket connections together
-  std::size_t max_streams_per_principal = 8;   // concurrent WebSocket streams of one principal
-  duration stream_idle_timeout = 60s;          // a stream with no traffic (not even a pong) for this long is closed
-  duration stream_ping_interval = 20s;         // the server pings an otherwise quiet stream this often
-  std::size_t stream_outbox_max_bytes = 8 << 20;  // per stream; a consumer beyond it reads from the database
+  std::size_t max_header_bytes = 16 * 1024;  // request line and headers; beyond: 431
+  std::size_t max_body_bytes =
+      1 << 20;                     // request body or WebSocket message; beyond: 413 / close 1009
+  duration request_timeout = 30s;  // TLS handshake, then each request and its response
+  std::size_t max_connections = 4096;         // HTTPS and WebSocket connections together
+  std::size_t max_streams_per_principal = 8;  // concurrent WebSocket streams of one principal
+  duration stream_idle_timeout =
+      60s;  // a stream with no traffic (not even a pong) for this long is closed
+  duration stream_ping_interval = 20s;  // the server pings an otherwise quiet stream this often
+  std::size_t stream_outbox_max_bytes =
+      8 << 20;  // per stream; a consumer beyond it reads from the database
 };
 
 // [tls]: files of the task force PKI.
@@ -58,14 +62,14 @@ struct tls_section {
 
 // [database]
 struct database_section {
-  std::string url;                         // libpq URI, e.g. postgresql://liaison@127.0.0.1:5432/liaison
-  std::size_t batch_max = 512;             // publishes per group-commit transaction
-  std::size_t queue_max = 20000;           // queued requests before RESOURCE_EXHAUSTED
-  std::size_t reader_threads = 2;          // connections serving backlog reads
-  std::size_t backlog_page = 256;          // alerts per backlog read
-  duration reconnect_min = 100ms;          // back-off after a lost connection...
-  duration reconnect_max = 5s;             // ...doubling up to this
-  bool apply_migrations = true;            // at start-up
+  std::string url;                 // libpq URI, e.g. postgresql://liaison@127.0.0.1:5432/liaison
+  std::size_t batch_max = 512;     // publishes per group-commit transaction
+  std::size_t queue_max = 20000;   // queued requests before RESOURCE_EXHAUSTED
+  std::size_t reader_threads = 2;  // connections serving backlog reads
+  std::size_t backlog_page = 256;  // alerts per backlog read
+  duration reconnect_min = 100ms;  // back-off after a lost connection...
+  duration reconnect_max = 5s;     // ...doubling up to this
+  bool apply_migrations = true;    // at start-up
 };
 
 // [registry]: who takes part.
@@ -94,8 +98,8 @@ struct audit_section {
 
 // [log]
 struct log_section {
-  std::string level = "info";  // trace, debug, info, warn, error
-  std::string format = "text"; // text or json
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "text";  // text or json
 };
 
 struct server_config {

@@ -34,7 +34,9 @@ struct error {
   friend bool operator==(const error&, const error&) = default;
 };
 
-inline error make_error(errc code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(errc code, std::string message) {
+  return error{code, std::move(message)};
+}
 
 // Lets result<T>::value() throw when it holds an error (start-up code only;
 // the data path checks has_value()).

@@ -10,12 +10,13 @@ namespace {
 template <class Enum, std::size_t N>
 using table = std::array<std::pair<Enum, std::string_view>, N>;
 
-constexpr table<alert_kind, 6> kinds{{{alert_kind::information, "INFORMATION"},
-                                      {alert_kind::request_for_assistance, "REQUEST_FOR_ASSISTANCE"},
-                                      {alert_kind::reply, "REPLY"},
-                                      {alert_kind::warning, "WARNING"},
-                                      {alert_kind::withdrawal, "WITHDRAWAL"},
-                                      {alert_kind::correction, "CORRECTION"}}};
+constexpr table<alert_kind, 6> kinds{
+    {{alert_kind::information, "INFORMATION"},
+     {alert_kind::request_for_assistance, "REQUEST_FOR_ASSISTANCE"},
+     {alert_kind::reply, "REPLY"},
+     {alert_kind::warning, "WARNING"},
+     {alert_kind::withdrawal, "WITHDRAWAL"},
+     {alert_kind::correction, "CORRECTION"}}};
 constexpr table<category, 8> categories{{{category::smuggling_route, "SMUGGLING_ROUTE"},
                                          {category::vehicle, "VEHICLE"},
                                          {category::person, "PERSON"},
@@ -52,8 +53,10 @@ constexpr table<entity_type, 9> entity_types{{{entity_type::person, "PERSON"},
                                               {entity_type::location, "LOCATION"},
                                               {entity_type::organisation, "ORGANISATION"},
                                               {entity_type::document, "DOCUMENT"}}};
-constexpr table<role, 4> roles{
-    {{role::desk, "desk"}, {role::partner, "partner"}, {role::auditor, "auditor"}, {role::admin, "admin"}}};
+constexpr table<role, 4> roles{{{role::desk, "desk"},
+                                {role::partner, "partner"},
+                                {role::auditor, "auditor"},
+                                {role::admin, "admin"}}};
 
 template <class Enum, std::size_t N>
 std::string_view name_of(const table<Enum, N>& t, Enum v) {
@@ -94,43 +97,106 @@ std::string joined(const table<Enum, N>& t) {
 
 }  // namespace
 
-std::string_view to_string(alert_kind v) { return name_of(kinds, v); }
-std::string_view to_string(category v) { return name_of(categories, v); }
-std::string_view to_string(priority v) { return name_of(priorities, v); }
-std::string_view to_string(tlp v) { return name_of(tlps, v); }
-std::string_view to_string(restriction v) { return name_of(restrictions, v); }
-std::string_view to_string(source_reliability v) { return name_of(sources, v); }
-std::string_view to_string(information_reliability v) { return name_of(informations, v); }
-std::string_view to_string(entity_type v) { return name_of(entity_types, v); }
-std::string_view to_string(role v) { return name_of(roles, v); }
+std::string_view to_string(alert_kind v) {
+  return name_of(kinds, v);
+}
+std::string_view to_string(category v) {
+  return name_of(categories, v);
+}
+std::string_view to_string(priority v) {
+  return name_of(priorities, v);
+}
+std::string_view to_string(tlp v) {
+  return name_of(tlps, v);
+}
+std::string_view to_string(restriction v) {
+  return name_of(restrictions, v);
+}
+std::string_view to_string(source_reliability v) {
+  return name_of(sources, v);
+}
+std::string_view to_string(information_reliability v) {
+  return name_of(informations, v);
+}
+std::string_view to_string(entity_type v) {
+  return name_of(entity_types, v);
+}
+std::string_view to_string(role v) {
+  return name_of(roles, v);
+}
 
-template <> std::optional<alert_kind> parse_name<alert_kind>(std::string_view t) { return value_of(kinds, t); }
-template <> std::optional<category> parse_name<category>(std::string_view t) { return value_of(categories, t); }
-template <> std::optional<priority> parse_name<priority>(std::string_view t) { return value_of(priorities, t); }
-template <> std::optional<tlp> parse_name<tlp>(std::string_view t) { return value_of(tlps, t); }
-template <> std::optional<restriction> parse_name<restriction>(std::string_view t) {
+template <>
+std::optional<alert_kind> parse_name<alert_kind>(std::string_view t) {
+  return value_of(kinds, t);
+}
+template <>
+std::optional<category> parse_name<category>(std::string_view t) {
+  return value_of(categories, t);
+}
+template <>
+std::optional<priority> parse_name<priority>(std::string_view t) {
+  return value_of(priorities, t);
+}
+template <>
+std::optional<tlp> parse_name<tlp>(std::string_view t) {
+  return value_of(tlps, t);
+}
+template <>
+std::optional<restriction> parse_name<restriction>(std::string_view t) {
   return value_of(restrictions, t);
 }
-template <> std::optional<source_reliability> parse_name<source_reliability>(std::string_view t) {
+template <>
+std::optional<source_reliability> parse_name<source_reliability>(std::string_view t) {
   return value_of(sources, t);
 }
 template <>
 std::optional<information_reliability> parse_name<information_reliability>(std::string_view t) {
   return value_of(informations, t);
 }
-template <> std::optional<entity_type> parse_name<entity_type>(std::string_view t) {
+template <>
+std::optional<entity_type> parse_name<entity_type>(std::string_view t) {
   return value_of(entity_types, t);
 }
-template <> std::optional<role> parse_name<role>(std::string_view t) { return value_of(roles, t); }
+template <>
+std::optional<role> parse_name<role>(std::string_view t) {
+  return value_of(roles, t);
+}
 
-template <> std::string accepted_names<alert_kind>() { return joined(kinds); }
-template <> std::string accepted_names<category>() { return joined(categories); }
-template <> std::string accepted_names<priority>() { return joined(priorities); }
-template <> std::string accepted_names<tlp>() { return joined(tlps); }
-template <> std::string accepted_names<restriction>() { return joined(restrictions); }
-template <> std::string accepted_names<source_reliability>() { return joined(sources); }
-template <> std::string accepted_names<information_reliability>() { return joined(informations); }
-template <> std::string accepted_names<entity_type>() { return joined(entity_types); }
-template <> std::string accepted_names<role>() { return joined(roles); }
+template <>
+std::string accepted_names<alert_kind>() {
+  return joined(kinds);
+}
+template <>
+std::string accepted_names<category>() {
+  return joined(categories);
+}
+template <>
+std::string accepted_names<priority>() {
+  return joined(priorities);
+}
+template <>
+std::string accepted_names<tlp>() {
+  return joined(tlps);
+}
+template <>
+std::string accepted_names<restriction>() {
+  return joined(restrictions);
+}
+template <>
+std::string accepted_names<source_reliability>() {
+  return joined(sources);
+}
+template <>
+std::string accepted_names<information_reliability>() {
+  return joined(informations);
+}
+template <>
+std::string accepted_names<entity_type>() {
+  return joined(entity_types);
+}
+template <>
+std::string accepted_names<role>() {
+  return joined(roles);
+}
 
 }  // namespace liaison::core

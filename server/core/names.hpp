@@ -24,29 +24,46 @@ std::string_view to_string(role v);
 template <class Enum>
 std::optional<Enum> parse_name(std::string_view text);
 
-template <> std::optional<alert_kind> parse_name<alert_kind>(std::string_view text);
-template <> std::optional<category> parse_name<category>(std::string_view text);
-template <> std::optional<priority> parse_name<priority>(std::string_view text);
-template <> std::optional<tlp> parse_name<tlp>(std::string_view text);
-template <> std::optional<restriction> parse_name<restriction>(std::string_view text);
-template <> std::optional<source_reliability> parse_name<source_reliability>(std::string_view text);
+template <>
+std::optional<alert_kind> parse_name<alert_kind>(std::string_view text);
+template <>
+std::optional<category> parse_name<category>(std::string_view text);
+template <>
+std::optional<priority> parse_name<priority>(std::string_view text);
+template <>
+std::optional<tlp> parse_name<tlp>(std::string_view text);
+template <>
+std::optional<restriction> parse_name<restriction>(std::string_view text);
+template <>
+std::optional<source_reliability> parse_name<source_reliability>(std::string_view text);
 template <>
 std::optional<information_reliability> parse_name<information_reliability>(std::string_view text);
-template <> std::optional<entity_type> parse_name<entity_type>(std::string_view text);
-template <> std::optional<role> parse_name<role>(std::string_view text);
+template <>
+std::optional<entity_type> parse_name<entity_type>(std::string_view text);
+template <>
+std::optional<role> parse_name<role>(std::string_view text);
 
 // "FLASH|URGENT|ROUTINE": the accepted names, for error messages.
 template <class Enum>
 std::string accepted_names();
 
-template <> std::string accepted_names<alert_kind>();
-template <> std::string accepted_names<category>();
-template <> std::string accepted_names<priority>();
-template <> std::string accepted_names<tlp>();
-template <> std::string accepted_names<restriction>();
-template <> std::string accepted_names<source_reliability>();
-template <> std::string accepted_names<information_reliability>();
-template <> std::string accepted_names<entity_type>();
-template <> std::string accepted_names<role>();
+template <>
+std::string accepted_names<alert_kind>();
+template <>
+std::string accepted_names<category>();
+template <>
+std::string accepted_names<priority>();
+template <>
+std::string accepted_names<tlp>();
+template <>
+std::string accepted_names<restriction>();
+template <>
+std::string accepted_names<source_reliability>();
+template <>
+std::string accepted_names<information_reliability>();
+template <>
+std::string accepted_names<entity_type>();
+template <>
+std::string accepted_names<role>();
 
 }  // namespace liaison::core

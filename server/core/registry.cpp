@@ -23,32 +23,39 @@ std::vector<std::string> registry::check(const registry_data& data) {
   std::vector<std::string> problems;
   std::set<std::string, std::less<>> codes;
   for (const auto& m : data.members) {
-    if (m.code.empty()) problems.push_back("a member has an empty code");
-    else if (!codes.insert(m.code).second) problems.push_back("member '" + m.code + "' is listed twice");
+    if (m.code.empty())
+      problems.push_back("a member has an empty code");
+    else if (!codes.insert(m.code).second)
+      problems.push_back("member '" + m.code + "' is listed twice");
   }
   std::set<std::string, std::less<>> group_names;
   for (const auto& g : data.groups) {
     if (g.name.empty()) problems.push_back("a group has an empty name");
     if (codes.contains(g.name))
       problems.push_back("group '" + g.name + "' has the same name as a member code");
-    if (!group_names.insert(g.name).second) problems.push_back("group '" + g.name + "' is listed twice");
+    if (!group_names.insert(g.name).second)
+      problems.push_back("group '" + g.name + "' is listed twice");
     for (const auto& m : g.members)
-      if (!codes.contains(m)) problems.push_back("group '" + g.name + "' names unknown member '" + m + "'");
+      if (!codes.contains(m))
+        problems.push_back("group '" + g.name + "' names unknown member '" + m + "'");
   }
   std::set<std::string, std::less<>> principal_ids;
   for (const auto& p : data.principals) {
     if (p.id.empty()) problems.push_back("a principal has an empty certificate name");
-    if (!principal_ids.insert(p.id).second) problems.push_back("principal '" + p.id + "' is listed twice");
+    if (!principal_ids.insert(p.id).second)
+      problems.push_back("principal '" + p.id + "' is listed twice");
     bool needs_member = p.role == role::desk || p.role == role::partner;
     if (p.member.empty() && needs_member)
-      problems.push_back("principal '" + p.id + "' is a desk or partner system and must name its member");
+      problems.push_back("principal '" + p.id +
+                         "' is a desk or partner system and must name its member");
     else if (!p.member.empty() && !codes.contains(p.member))
       problems.push_back("principal '" + p.id + "' names unknown member '" + p.member + "'");
   }
   std::set<std::string, std::less<>> key_ids;
   for (const auto& k : data.keys) {
     if (k.key_id.empty()) problems.push_back("a signing key has an empty key id");
-    if (!key_ids.insert(k.key_id).second) problems.push_back("key id '" + k.key_id + "' is listed twice");
+    if (!key_ids.insert(k.key_id).second)
+      problems.push_back("key id '" + k.key_id + "' is listed twice");
     if (!codes.contains(k.member))
       problems.push_back("key '" + k.key_id + "' names unknown member '" + k.member + "'");
     if (k.public_key.size() != 32)
@@ -59,10 +66,14 @@ std::vector<std::string> registry::check(const registry_data& data) {
 
 registry::registry(registry_data data) : data_(std::move(data)) {
   assert(check(data_).empty());
-  index(data_.members, [](const member_info& m) { return m.code; }, members_);
-  index(data_.groups, [](const group_info& g) { return g.name; }, groups_);
-  index(data_.principals, [](const principal& p) { return p.id; }, principals_);
-  index(data_.keys, [](const signing_key& k) { return k.key_id; }, keys_);
+  index(
+      data_.members, [](const member_info& m) { return m.code; }, members_);
+  index(
+      data_.groups, [](const group_info& g) { return g.name; }, groups_);
+  index(
+      data_.principals, [](const principal& p) { return p.id; }, principals_);
+  index(
+      data_.keys, [](const signing_key& k) { return k.key_id; }, keys_);
 }
 
 const member_info* registry::find_member(std::string_view code) const {

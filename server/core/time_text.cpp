@@ -25,10 +25,11 @@ std::string to_rfc3339(time_point t) {
   year_month_day ymd{day};
   hh_mm_ss hms{t - day};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()), static_cast<long>(hms.subseconds().count()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<long>(hms.subseconds().count()));
   return buf;
 }
 
@@ -42,8 +43,9 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
   time_point base = time_point{sys_days{ymd}.time_since_epoch()};
   if (s.size() == 10) return base;
   int h = 0, mi = 0, sec = 0;
-  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s[13] != ':' ||
-      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec) || h > 23 || mi > 59 || sec > 59)
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec) || h > 23 ||
+      mi > 59 || sec > 59)
     return std::nullopt;
   std::size_t i = 19;
   long micros = 0;
@@ -63,8 +65,8 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
     ++i;
   } else if (s[i] == '+' || s[i] == '-') {
     int oh = 0, om = 0;
-    if (!digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !digits(s, i + 4, 2, om) || oh > 23 ||
-        om > 59)
+    if (!digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
+        !digits(s, i + 4, 2, om) || oh > 23 || om > 59)
       return std::nullopt;
     offset = hours{oh} + minutes{om};
     if (s[i] == '-') offset = -offset;

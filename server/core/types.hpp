@@ -17,7 +17,14 @@ using duration = std::chrono::microseconds;
 
 // Enum values equal the liaison.v1 wire enums, so conversion is a cast after a
 // range check in protocol/.
-enum class alert_kind { information = 1, request_for_assistance, reply, warning, withdrawal, correction };
+enum class alert_kind {
+  information = 1,
+  request_for_assistance,
+  reply,
+  warning,
+  withdrawal,
+  correction
+};
 enum class category {
   smuggling_route = 1,
   vehicle,

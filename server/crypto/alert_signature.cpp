@@ -17,7 +17,8 @@ std::string sign_alert(const ed25519_private_key& key, std::string_view payload)
   return key.sign(signing_input(payload));
 }
 
-bool verify_alert(std::string_view public_key, std::string_view payload, std::string_view signature) {
+bool verify_alert(std::string_view public_key, std::string_view payload,
+                  std::string_view signature) {
   return ed25519_verify(public_key, signing_input(payload), signature);
 }
 

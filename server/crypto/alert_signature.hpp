@@ -14,6 +14,7 @@ namespace liaison::crypto {
 inline constexpr std::string_view alert_signature_context{"liaison.v1.alert\0", 17};
 
 std::string sign_alert(const ed25519_private_key& key, std::string_view payload);
-bool verify_alert(std::string_view public_key, std::string_view payload, std::string_view signature);
+bool verify_alert(std::string_view public_key, std::string_view payload,
+                  std::string_view signature);
 
 }  // namespace liaison::crypto

@@ -32,7 +32,9 @@ std::string bio_to_string(BIO* bio) {
 
 }  // namespace
 
-void ed25519_private_key::deleter::operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+void ed25519_private_key::deleter::operator()(EVP_PKEY* k) const {
+  EVP_PKEY_free(k);
+}
 
 ed25519_private_key ed25519_private_key::generate() {
   EVP_PKEY* key = nullptr;
@@ -65,7 +67,8 @@ ed25519_private_key ed25519_private_key::load_pem_file(const std::string& path) 
 std::string ed25519_private_key::public_key() const {
   std::string raw(32, '\0');
   std::size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) != 1 ||
+  if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) !=
+          1 ||
       len != 32)
     throw std::runtime_error("cannot extract the Ed25519 public key");
   return raw;
@@ -85,7 +88,8 @@ std::string ed25519_private_key::sign(std::string_view message) const {
 
 std::string ed25519_private_key::to_pem() const {
   bio_ptr bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     throw std::runtime_error("cannot write the Ed25519 private key as PEM");
   return bio_to_string(bio.get());
 }
@@ -104,9 +108,10 @@ struct verifier_cache {
     auto it = keys.find(std::string(raw));
     if (it != keys.end()) return it->second.get();
     if (keys.size() >= max_keys) keys.clear();
-    pkey_ptr parsed(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                reinterpret_cast<const unsigned char*>(raw.data()), raw.size()),
-                    &EVP_PKEY_free);
+    pkey_ptr parsed(
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                    reinterpret_cast<const unsigned char*>(raw.data()), raw.size()),
+        &EVP_PKEY_free);
     if (!parsed) return nullptr;
     return keys.emplace(std::string(raw), std::move(parsed)).first->second.get();
   }
@@ -114,7 +119,8 @@ struct verifier_cache {
 
 }  // namespace
 
-bool ed25519_verify(std::string_view public_key, std::string_view message, std::string_view signature) {
+bool ed25519_verify(std::string_view public_key, std::string_view message,
+                    std::string_view signature) {
   if (public_key.size() != 32 || signature.size() != 64) return false;
   thread_local verifier_cache cache;
   EVP_PKEY* key = cache.key(public_key);
@@ -127,9 +133,10 @@ bool ed25519_verify(std::string_view public_key, std::string_view message, std::
 }
 
 std::string public_key_to_pem(std::string_view raw) {
-  pkey_ptr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                           reinterpret_cast<const unsigned char*>(raw.data()), raw.size()),
-               &EVP_PKEY_free);
+  pkey_ptr key(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                  reinterpret_cast<const unsigned char*>(raw.data()), raw.size()),
+      &EVP_PKEY_free);
   bio_ptr bio(BIO_new(BIO_s_mem()), &BIO_free);
   if (!key || !bio || PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1)
     throw std::runtime_error("cannot write the Ed25519 public key as PEM");
@@ -138,13 +145,15 @@ std::string public_key_to_pem(std::string_view raw) {
 
 std::string public_key_from_pem(std::string_view pem, const std::string& what) {
   bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  pkey_ptr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr, &EVP_PKEY_free);
+  pkey_ptr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+               &EVP_PKEY_free);
   if (!key) throw std::runtime_error(what + ": not a PEM public key");
   if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519)
     throw std::runtime_error(what + ": the public key is not an Ed25519 key");
   std::string raw(32, '\0');
   std::size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) != 1)
+  if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) !=
+      1)
     throw std::runtime_error(what + ": cannot read the Ed25519 public key");
   return raw;
 }

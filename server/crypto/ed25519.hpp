@@ -18,7 +18,7 @@ class ed25519_private_key {
   static ed25519_private_key load_pem_file(const std::string& path);
   static ed25519_private_key from_pem(std::string_view pem);
 
-  std::string public_key() const;  // raw 32 bytes
+  std::string public_key() const;                    // raw 32 bytes
   std::string sign(std::string_view message) const;  // 64 bytes
   std::string to_pem() const;
 
@@ -32,7 +32,8 @@ class ed25519_private_key {
 
 // True only if `signature` is a valid Ed25519 signature of `message` under the
 // raw 32-byte `public_key`. Never throws; thread-safe.
-bool ed25519_verify(std::string_view public_key, std::string_view message, std::string_view signature);
+bool ed25519_verify(std::string_view public_key, std::string_view message,
+                    std::string_view signature);
 
 // Public keys in PEM (SubjectPublicKeyInfo), the format the registry loads.
 std::string public_key_to_pem(std::string_view raw_public_key);

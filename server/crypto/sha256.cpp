@@ -18,6 +18,8 @@ digest sha256(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-digest sha256(std::string_view data) { return sha256({data}); }
+digest sha256(std::string_view data) {
+  return sha256({data});
+}
 
 }  // namespace liaison::crypto

@@ -2,8 +2,8 @@
 // into a coroutine: the coroutine resumes on its own executor with the result.
 #pragma once
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -22,7 +22,8 @@ boost::asio::awaitable<Result> await_callback(Start start) {
         auto executor = boost::asio::get_associated_executor(handler);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         start(std::function<void(Result)>([shared, executor](Result r) {
-          boost::asio::post(executor, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+          boost::asio::post(executor,
+                            [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
         }));
       },
       boost::asio::use_awaitable);

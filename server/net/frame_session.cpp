@@ -12,18 +12,21 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using steady = std::chrono::steady_clock;
 
-void audit_connection(broker::exchange& exchange, const core::principal* who, const std::string& peer,
-                      std::string_view action, std::string subject, std::string outcome, nlohmann::json detail) {
+void audit_connection(broker::exchange& exchange, const core::principal* who,
+                      const std::string& peer, std::string_view action, std::string subject,
+                      std::string outcome, nlohmann::json detail) {
   detail["peer"] = peer;
   bool known = who && !who->id.empty();
-  exchange.audit(core::audit_event{exchange.now(), known ? who->id : "tls:" + peer, known ? who->member : "",
-                                   std::string(action), std::move(subject), std::move(outcome),
-                                   detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  exchange.audit(
+      core::audit_event{exchange.now(), known ? who->id : "tls:" + peer, known ? who->member : "",
+                        std::string(action), std::move(subject), std::move(outcome),
+                        detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
 }
 
-frame_session::frame_session(broker::exchange& exchange, asio::any_io_executor strand, core::principal who,
-                             std::string peer, protocol::wire_format format, frame_limits limits,
-                             std::string server_name, std::function<void()> wake_writer)
+frame_session::frame_session(broker::exchange& exchange, asio::any_io_executor strand,
+                             core::principal who, std::string peer, protocol::wire_format format,
+                             frame_limits limits, std::string server_name,
+                             std::function<void()> wake_writer)
     : exchange_(exchange),
       strand_(strand),
       who_(std::move(who)),
@@ -34,14 +37,17 @@ frame_session::frame_session(broker::exchange& exchange, asio::any_io_executor s
       capacity_(strand),
       delivery_flush_(strand) {}
 
-void frame_session::audit(std::string_view action, std::string subject, std::string outcome, nlohmann::json detail) {
-  audit_connection(exchange_, &who_, peer_, action, std::move(subject), std::move(outcome), std::move(detail));
+void frame_session::audit(std::string_view action, std::string subject, std::string outcome,
+                          nlohmann::json detail) {
+  audit_connection(exchange_, &who_, peer_, action, std::move(subject), std::move(outcome),
+                   std::move(detail));
 }
 
 void frame_session::fail(std::uint64_t correlation_id, const core::error& why) {
   if (failed_) return;
   failed_ = true;
-  audit(core::audit_action::protocol_error, "", std::string(core::to_string(why.code)), {{"reason", why.message}});
+  audit(core::audit_action::protocol_error, "", std::string(core::to_string(why.code)),
+        {{"reason", why.message}});
   out_->push_reply(correlation_id, why, /*close_after=*/true);
 }
 
@@ -67,7 +73,8 @@ awaitable<void> frame_session::dispatch(protocol::request req) {
 }
 
 void frame_session::on_hello(std::uint64_t cid, const protocol::hello& h) {
-  if (greeted_) return reply(cid, core::make_error(core::errc::failed_precondition, "Hello was already sent"));
+  if (greeted_)
+    return reply(cid, core::make_error(core::errc::failed_precondition, "Hello was already sent"));
   if (h.version != protocol::protocol_version)
     return fail(cid, core::make_error(core::errc::invalid_argument,
                                       "protocol version " + std::to_string(h.version) +
@@ -95,46 +102,53 @@ awaitable<void> frame_session::on_publish(std::uint64_t cid, protocol::publish p
   ++in_flight_;
   auto alert_id = decoded->id;
   auto self = shared_from_this();
-  exchange_.publish(who_, *decoded, p.signed_alert, [self, cid, alert_id](core::result<store::publish_outcome> r) {
-    asio::post(self->strand_, [self, cid, alert_id, r = std::move(r)] {
-      --self->in_flight_;
-      if (self->waiting_for_capacity_) self->capacity_.cancel();
-      if (r)
-        self->reply(cid, protocol::publish_result{alert_id, r->seq, r->received_at, r->duplicate});
-      else
-        self->reply(cid, r.error());
-    });
-  });
+  exchange_.publish(who_, *decoded, p.signed_alert,
+                    [self, cid, alert_id](core::result<store::publish_outcome> r) {
+                      asio::post(self->strand_, [self, cid, alert_id, r = std::move(r)] {
+                        --self->in_flight_;
+                        if (self->waiting_for_capacity_) self->capacity_.cancel();
+                        if (r)
+                          self->reply(cid, protocol::publish_result{alert_id, r->seq,
+                                                                    r->received_at, r->duplicate});
+                        else
+                          self->reply(cid, r.error());
+                      });
+                    });
 }
 
 void frame_session::on_subscribe(std::uint64_t cid, const protocol::subscribe& sub) {
   if (!consumers_.contains(sub.consumer) && consumers_.size() >= limits_.max_consumers)
     return reply(cid, core::make_error(core::errc::resource_exhausted,
-                                       "at most " + std::to_string(limits_.max_consumers) + " consumers per connection"));
+                                       "at most " + std::to_string(limits_.max_consumers) +
+                                           " consumers per connection"));
   broker::start_position start;
-  if (sub.start == protocol::start_from::seq) start = {broker::start_position::kind::from_seq, sub.from_seq};
-  if (sub.start == protocol::start_from::only_new) start.from = broker::start_position::kind::only_new;
+  if (sub.start == protocol::start_from::seq)
+    start = {broker::start_position::kind::from_seq, sub.from_seq};
+  if (sub.start == protocol::start_from::only_new)
+    start.from = broker::start_position::kind::only_new;
   auto name = sub.consumer;
   auto self = shared_from_this();
-  exchange_.subscribe(who_, name, start, out_, [self, cid, name](core::result<broker::subscription> r) {
-    asio::post(self->strand_, [self, cid, name, r = std::move(r)] {
-      if (!r) return self->reply(cid, r.error());
-      if (self->ended_) return self->exchange_.unsubscribe(r->consumer);
-      if (auto it = self->consumers_.find(name); it != self->consumers_.end())
-        self->exchange_.unsubscribe(it->second);
-      self->consumers_[name] = r->consumer;
-      // Subscribed is queued before the first Deliver.
-      self->reply(cid, protocol::subscribed{name, r->cursor, r->resume_after});
-      r->consumer->start();
-    });
-  });
+  exchange_.subscribe(who_, name, start, out_,
+                      [self, cid, name](core::result<broker::subscription> r) {
+                        asio::post(self->strand_, [self, cid, name, r = std::move(r)] {
+                          if (!r) return self->reply(cid, r.error());
+                          if (self->ended_) return self->exchange_.unsubscribe(r->consumer);
+                          if (auto it = self->consumers_.find(name); it != self->consumers_.end())
+                            self->exchange_.unsubscribe(it->second);
+                          self->consumers_[name] = r->consumer;
+                          // Subscribed is queued before the first Deliver.
+                          self->reply(cid, protocol::subscribed{name, r->cursor, r->resume_after});
+                          r->consumer->start();
+                        });
+                      });
 }
 
 void frame_session::on_ack(std::uint64_t cid, const protocol::ack& a) {
   auto it = consumers_.find(a.consumer);
   if (it == consumers_.end())
     return reply(cid, core::make_error(core::errc::failed_precondition,
-                                       "no consumer '" + a.consumer.substr(0, 64) + "' on this connection; Subscribe first"));
+                                       "no consumer '" + a.consumer.substr(0, 64) +
+                                           "' on this connection; Subscribe first"));
   auto out = out_;
   exchange_.ack(who_, it->second, a.up_to_seq, [out, cid](core::result<void> r) {
     if (!r) out->push_reply(cid, r.error());

@@ -34,16 +34,17 @@ struct frame_limits {
 
 // Writes an audit row about a connection (actor "tls:PEER" until the
 // principal is known). `detail` is a JSON object; "peer" is added.
-void audit_connection(broker::exchange& exchange, const core::principal* who, const std::string& peer,
-                      std::string_view action, std::string subject, std::string outcome, nlohmann::json detail);
+void audit_connection(broker::exchange& exchange, const core::principal* who,
+                      const std::string& peer, std::string_view action, std::string subject,
+                      std::string outcome, nlohmann::json detail);
 
 class frame_session : public std::enable_shared_from_this<frame_session> {
  public:
   // `wake_writer` is called from any thread when the outbox receives a frame
   // while the writer waits; it must post the wake-up to the writer's strand.
-  frame_session(broker::exchange& exchange, boost::asio::any_io_executor strand, core::principal who, std::string peer,
-                protocol::wire_format format, frame_limits limits, std::string server_name,
-                std::function<void()> wake_writer);
+  frame_session(broker::exchange& exchange, boost::asio::any_io_executor strand,
+                core::principal who, std::string peer, protocol::wire_format format,
+                frame_limits limits, std::string server_name, std::function<void()> wake_writer);
 
   const std::shared_ptr<outbox>& out() const { return out_; }
   const core::principal& who() const { return who_; }
@@ -75,7 +76,8 @@ class frame_session : public std::enable_shared_from_this<frame_session> {
   void end();
   bool ended() const { return ended_; }
 
-  void audit(std::string_view action, std::string subject, std::string outcome, nlohmann::json detail);
+  void audit(std::string_view action, std::string subject, std::string outcome,
+             nlohmann::json detail);
 
  private:
   void on_hello(std::uint64_t cid, const protocol::hello& h);

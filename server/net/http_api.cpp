@@ -11,7 +11,9 @@ namespace {
 
 using boost::asio::awaitable;
 
-awaitable<http_reply> healthz(request_context&) { co_return json_reply(200, R"({"status":"up"})"); }
+awaitable<http_reply> healthz(request_context&) {
+  co_return json_reply(200, R"({"status":"up"})");
+}
 
 // Ready means: this node can acknowledge publishes (the database is
 // reachable; migrations were applied before the listeners opened).
@@ -27,9 +29,10 @@ awaitable<http_reply> readyz(request_context& ctx) {
 awaitable<http_reply> publish(request_context& ctx) {
   auto content_type = ctx.request.header("Content-Type");
   if (content_type.rfind("application/json", 0) != 0)
-    co_return error_reply(core::make_error(core::errc::invalid_argument,
-                                           "Content-Type must be application/json (an Envelope with base64 "
-                                           "payload and signature and a keyId)"));
+    co_return error_reply(
+        core::make_error(core::errc::invalid_argument,
+                         "Content-Type must be application/json (an Envelope with base64 "
+                         "payload and signature and a keyId)"));
   auto envelope = protocol::decode_envelope_json(ctx.request.body);
   if (!envelope) {
     ctx.exchange.reject_publish(*ctx.who, envelope.error());

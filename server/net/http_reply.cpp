@@ -6,17 +6,28 @@ namespace liaison::net {
 
 unsigned http_status(core::errc code) {
   switch (code) {
-    case core::errc::invalid_argument: return 400;
-    case core::errc::unauthenticated: return 401;
-    case core::errc::permission_denied: return 403;
-    case core::errc::not_found: return 404;
-    case core::errc::duplicate_conflict: return 409;
-    case core::errc::failed_precondition: return 409;
-    case core::errc::too_large: return 413;
-    case core::errc::bad_signature: return 422;
-    case core::errc::resource_exhausted: return 429;
-    case core::errc::unavailable: return 503;
-    case core::errc::internal: return 500;
+    case core::errc::invalid_argument:
+      return 400;
+    case core::errc::unauthenticated:
+      return 401;
+    case core::errc::permission_denied:
+      return 403;
+    case core::errc::not_found:
+      return 404;
+    case core::errc::duplicate_conflict:
+      return 409;
+    case core::errc::failed_precondition:
+      return 409;
+    case core::errc::too_large:
+      return 413;
+    case core::errc::bad_signature:
+      return 422;
+    case core::errc::resource_exhausted:
+      return 429;
+    case core::errc::unavailable:
+      return 503;
+    case core::errc::internal:
+      return 500;
   }
   return 500;
 }

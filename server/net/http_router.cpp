@@ -22,7 +22,8 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-void http_router::add(std::string method, std::string pattern, std::vector<core::role> roles, http_handler handler) {
+void http_router::add(std::string method, std::string pattern, std::vector<core::role> roles,
+                      http_handler handler) {
   routes_.push_back({std::move(method), split_path(pattern), std::move(roles), std::move(handler)});
 }
 
@@ -54,14 +55,17 @@ boost::asio::awaitable<http_reply> http_router::handle(request_context& ctx) con
     if (!r.roles.empty()) {
       std::optional<core::error> denial;
       if (!ctx.who)
-        denial = core::make_error(core::errc::unauthenticated,
-                                  "this endpoint needs a client certificate registered with this exchange");
+        denial = core::make_error(
+            core::errc::unauthenticated,
+            "this endpoint needs a client certificate registered with this exchange");
       else if (std::find(r.roles.begin(), r.roles.end(), ctx.who->role) == r.roles.end())
         denial = core::make_error(core::errc::permission_denied,
-                                  "a " + std::string(core::to_string(ctx.who->role)) + " principal may not call " +
-                                      ctx.request.method + " " + ctx.request.target.path.substr(0, 200));
+                                  "a " + std::string(core::to_string(ctx.who->role)) +
+                                      " principal may not call " + ctx.request.method + " " +
+                                      ctx.request.target.path.substr(0, 200));
       if (denial) {
-        audit_connection(ctx.exchange, ctx.who, ctx.peer, "http.denied", ctx.request.target.path.substr(0, 200),
+        audit_connection(ctx.exchange, ctx.who, ctx.peer, "http.denied",
+                         ctx.request.target.path.substr(0, 200),
                          std::string(core::to_string(denial->code)),
                          {{"method", ctx.request.method}, {"reason", denial->message}});
         co_return error_reply(*denial);
@@ -73,14 +77,14 @@ boost::asio::awaitable<http_reply> http_router::handle(request_context& ctx) con
   if (!allowed.empty()) {
     std::string allow;
     for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-    auto reply = error_reply(core::make_error(core::errc::invalid_argument,
-                                              ctx.request.method + " is not allowed here; use " + allow));
+    auto reply = error_reply(core::make_error(
+        core::errc::invalid_argument, ctx.request.method + " is not allowed here; use " + allow));
     reply.status = 405;
     reply.headers.emplace_back("Allow", allow);
     co_return reply;
   }
-  co_return error_reply(core::make_error(core::errc::not_found,
-                                         "no such endpoint: " + ctx.request.target.path.substr(0, 200)));
+  co_return error_reply(core::make_error(
+      core::errc::not_found, "no such endpoint: " + ctx.request.target.path.substr(0, 200)));
 }
 
 }  // namespace liaison::net

@@ -23,7 +23,7 @@ struct http_request {
   protocol::http_target target;
   std::string body;
   std::function<std::string(std::string_view name)> header;  // value, or "" when absent
-  std::map<std::string, std::string> path_params;           // from {name} segments
+  std::map<std::string, std::string> path_params;            // from {name} segments
 };
 
 struct request_context {
@@ -39,7 +39,8 @@ class http_router {
  public:
   // `roles` may call the route; an empty list means anyone, even without a
   // client certificate (health checks).
-  void add(std::string method, std::string pattern, std::vector<core::role> roles, http_handler handler);
+  void add(std::string method, std::string pattern, std::vector<core::role> roles,
+           http_handler handler);
 
   // Finds the route, checks the caller, runs the handler. 404 for an unknown
   // path, 405 (with Allow) for a known path with another method, 401 without
@@ -53,7 +54,8 @@ class http_router {
     std::vector<core::role> roles;
     http_handler handler;
   };
-  static bool match(const route& r, const std::vector<std::string>& path, std::map<std::string, std::string>& params);
+  static bool match(const route& r, const std::vector<std::string>& path,
+                    std::map<std::string, std::string>& params);
   std::vector<route> routes_;
 };
 

@@ -5,6 +5,7 @@
 #include "net/tls.hpp"
 #include "net/with_timeout.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
@@ -15,7 +16,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 namespace liaison::net {
 namespace {
@@ -49,41 +49,49 @@ awaitable<bool> write_reply(connection_ptr c, http_reply r, unsigned version, bo
   set_common(res, r, keep_alive, c->ctx.server_name);
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer{res};
-  auto head = co_await with_timeout(http::async_write_header(c->stream, serializer, use_nothrow), limit);
+  auto head =
+      co_await with_timeout(http::async_write_header(c->stream, serializer, use_nothrow), limit);
   if (!head || std::get<0>(*head)) co_return false;
   while (auto chunk = co_await r.stream()) {
     if (chunk->empty()) continue;
-    auto w = co_await with_timeout(asio::async_write(c->stream, http::make_chunk(asio::buffer(*chunk)), use_nothrow),
-                                   limit);
+    auto w = co_await with_timeout(
+        asio::async_write(c->stream, http::make_chunk(asio::buffer(*chunk)), use_nothrow), limit);
     if (!w || std::get<0>(*w)) co_return false;
   }
-  auto last = co_await with_timeout(asio::async_write(c->stream, http::make_chunk_last(), use_nothrow), limit);
+  auto last = co_await with_timeout(
+      asio::async_write(c->stream, http::make_chunk_last(), use_nothrow), limit);
   co_return last && !std::get<0>(*last);
 }
 
 // Why a request could not be read, or nullopt when the client just left.
-std::optional<core::error> read_failure(const boost::system::error_code& ec, const https_context& ctx) {
-  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
-      ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
+std::optional<core::error> read_failure(const boost::system::error_code& ec,
+                                        const https_context& ctx) {
+  if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::ssl::error::stream_truncated || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset)
     return std::nullopt;
   if (ec == http::error::header_limit)
     return core::make_error(core::errc::too_large, "the request line and headers exceed " +
-                                                       std::to_string(ctx.limits.max_header_bytes) + " bytes");
+                                                       std::to_string(ctx.limits.max_header_bytes) +
+                                                       " bytes");
   if (ec == http::error::body_limit)
-    return core::make_error(core::errc::too_large,
-                            "the request body exceeds " + std::to_string(ctx.limits.max_body_bytes) + " bytes");
+    return core::make_error(
+        core::errc::too_large,
+        "the request body exceeds " + std::to_string(ctx.limits.max_body_bytes) + " bytes");
   return core::make_error(core::errc::invalid_argument, "malformed HTTP request: " + ec.message());
 }
 
 awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
   auto& ctx = c->ctx;
-  auto handshake = co_await with_timeout(c->stream.async_handshake(asio::ssl::stream_base::server, use_nothrow),
-                                         ctx.limits.request_timeout);
+  auto handshake =
+      co_await with_timeout(c->stream.async_handshake(asio::ssl::stream_base::server, use_nothrow),
+                            ctx.limits.request_timeout);
   if (!handshake || std::get<0>(*handshake)) {
-    std::string reason = !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
+    std::string reason =
+        !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
     if (reason.empty()) reason = "TLS handshake failed: " + std::get<0>(*handshake).message();
-    audit_connection(ctx.exchange, nullptr, c->peer, core::audit_action::authenticate, "https", "UNAUTHENTICATED",
-                     {{"reason", reason}});
+    audit_connection(ctx.exchange, nullptr, c->peer, core::audit_action::authenticate, "https",
+                     "UNAUTHENTICATED", {{"reason", reason}});
     co_return;
   }
   auto name = peer_common_name(c->stream.native_handle());
@@ -125,18 +133,21 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
     }
     if (auto ec = std::get<0>(*read)) {
       if (auto why = read_failure(ec, ctx)) {
-        audit_connection(ctx.exchange, c->who ? &*c->who : nullptr, c->peer, core::audit_action::protocol_error,
-                         "https", std::string(core::to_string(why->code)), {{"reason", why->message}});
+        audit_connection(ctx.exchange, c->who ? &*c->who : nullptr, c->peer,
+                         core::audit_action::protocol_error, "https",
+                         std::string(core::to_string(why->code)), {{"reason", why->message}});
         auto reply = error_reply(*why);
         if (ec == http::error::header_limit) reply.status = 431;
         // The client may still be sending the body we refused.
         if (co_await write_reply(c, std::move(reply), 11, false))
-          co_await linger_close(c->stream.next_layer(), 4 * ctx.limits.max_body_bytes, std::chrono::seconds(2));
+          co_await linger_close(c->stream.next_layer(), 4 * ctx.limits.max_body_bytes,
+                                std::chrono::seconds(2));
       }
       co_return;
     }
     auto& req = parser.get();
-    auto target = protocol::parse_http_target(std::string_view(req.target().data(), req.target().size()));
+    auto target =
+        protocol::parse_http_target(std::string_view(req.target().data(), req.target().size()));
     if (boost::beast::websocket::is_upgrade(req) && target && target->path == "/v1/stream") {
       co_await run_stream(c, parser.release());
       co_return;
@@ -154,7 +165,8 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
       reply = co_await ctx.router.handle(rc);
     }
     bool keep_alive = req.keep_alive();
-    if (!co_await write_reply(c, std::move(reply), req.version(), keep_alive) || !keep_alive) co_return;
+    if (!co_await write_reply(c, std::move(reply), req.version(), keep_alive) || !keep_alive)
+      co_return;
   }
 }
 

@@ -22,7 +22,8 @@ struct https_connection {
     peer = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
-  std::shared_ptr<boost::asio::ssl::context> tls;  // the context current at accept (reloads swap it)
+  std::shared_ptr<boost::asio::ssl::context>
+      tls;  // the context current at accept (reloads swap it)
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream;
   https_context& ctx;
   std::string peer;
@@ -36,7 +37,8 @@ struct https_connection {
 
 // Takes over `connection` after an upgrade request for /v1/stream: checks the
 // principal and subprotocol, accepts, then runs the stream to its end.
-boost::asio::awaitable<void> run_stream(std::shared_ptr<https_connection> connection,
-                                        boost::beast::http::request<boost::beast::http::string_body> upgrade);
+boost::asio::awaitable<void> run_stream(
+    std::shared_ptr<https_connection> connection,
+    boost::beast::http::request<boost::beast::http::string_body> upgrade);
 
 }  // namespace liaison::net

@@ -32,13 +32,14 @@ struct https_context {
 
 // Serves one connection: requests until the client closes, a limit is hit
 // or it upgrades to a WebSocket stream. Never throws.
-boost::asio::awaitable<void> run_https_session(boost::asio::ip::tcp::socket socket, https_context& ctx);
+boost::asio::awaitable<void> run_https_session(boost::asio::ip::tcp::socket socket,
+                                               https_context& ctx);
 
 class https_listener {
  public:
   https_listener(boost::asio::io_context& io, broker::exchange& exchange,
-                 std::shared_ptr<boost::asio::ssl::context> tls, config::https_section limits, const http_router& router,
-                 std::string server_name);
+                 std::shared_ptr<boost::asio::ssl::context> tls, config::https_section limits,
+                 const http_router& router, std::string server_name);
 
   // Binds `host_port` (port 0 picks a free one); throws with the reason.
   void listen(const std::string& host_port);

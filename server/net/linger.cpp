@@ -6,7 +6,8 @@
 
 namespace liaison::net {
 
-boost::asio::awaitable<void> linger_close(boost::asio::ip::tcp::socket& socket, std::size_t max_bytes,
+boost::asio::awaitable<void> linger_close(boost::asio::ip::tcp::socket& socket,
+                                          std::size_t max_bytes,
                                           std::chrono::steady_clock::duration limit) {
   boost::system::error_code ec;
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);

@@ -13,7 +13,8 @@
 namespace liaison::net {
 
 // Reads at most `max_bytes` or for at most `limit`, whichever ends first.
-boost::asio::awaitable<void> linger_close(boost::asio::ip::tcp::socket& socket, std::size_t max_bytes,
+boost::asio::awaitable<void> linger_close(boost::asio::ip::tcp::socket& socket,
+                                          std::size_t max_bytes,
                                           std::chrono::steady_clock::duration limit);
 
 }  // namespace liaison::net

@@ -3,11 +3,11 @@
 #include "core/host_port.hpp"
 #include "net/with_timeout.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/strand.hpp>
-#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
@@ -17,8 +17,8 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 native_listener::native_listener(asio::io_context& io, broker::exchange& exchange,
-                                 std::shared_ptr<asio::ssl::context> tls, config::native_section limits,
-                                 std::string server_name)
+                                 std::shared_ptr<asio::ssl::context> tls,
+                                 config::native_section limits, std::string server_name)
     : io_(io),
       acceptor_(io),
       sessions_(limits.max_connections, limits.max_connections_per_principal),
@@ -30,7 +30,8 @@ void native_listener::listen(const std::string& text) {
   boost::system::error_code ec;
   tcp::resolver resolver(io_);
   auto results = resolver.resolve(hp->host, std::to_string(hp->port), tcp::resolver::passive, ec);
-  if (ec || results.empty()) throw std::runtime_error("cannot resolve native listen address '" + text + "'");
+  if (ec || results.empty())
+    throw std::runtime_error("cannot resolve native listen address '" + text + "'");
   tcp::endpoint ep = *results.begin();
   acceptor_.open(ep.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -39,11 +40,17 @@ void native_listener::listen(const std::string& text) {
   acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-tcp::endpoint native_listener::local_endpoint() const { return acceptor_.local_endpoint(); }
+tcp::endpoint native_listener::local_endpoint() const {
+  return acceptor_.local_endpoint();
+}
 
-void native_listener::replace_tls(std::shared_ptr<asio::ssl::context> tls) { std::atomic_store(&ctx_.tls, std::move(tls)); }
+void native_listener::replace_tls(std::shared_ptr<asio::ssl::context> tls) {
+  std::atomic_store(&ctx_.tls, std::move(tls));
+}
 
-void native_listener::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+void native_listener::start() {
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
 
 void native_listener::stop() {
   asio::post(acceptor_.get_executor(), [this] {

@@ -7,13 +7,12 @@
 #include "net/with_timeout.hpp"
 #include "protocol/frame_reader.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 
 namespace liaison::net {
 namespace {
@@ -46,8 +45,8 @@ struct native_connection {
   std::shared_ptr<asio::ssl::context> tls;  // the context current at accept (reloads swap it)
   asio::ssl::stream<tcp::socket> stream;
   native_context& ctx;
-  asio::steady_timer wake;     // the writer's "outbox not empty" signal
-  asio::steady_timer closing;  // the reader waits on it for the writer's last frame
+  asio::steady_timer wake;            // the writer's "outbox not empty" signal
+  asio::steady_timer closing;         // the reader waits on it for the writer's last frame
   asio::steady_timer watchdog_timer;  // expires at `deadline` (or earlier, to re-arm)
   protocol::frame_reader reader;
   std::string peer;
@@ -69,9 +68,10 @@ struct native_connection {
     }
   }
 
-  void audit(std::string_view action, std::string subject, std::string outcome, nlohmann::json detail,
-             const core::principal* who = nullptr) {
-    audit_connection(ctx.exchange, who, peer, action, std::move(subject), std::move(outcome), std::move(detail));
+  void audit(std::string_view action, std::string subject, std::string outcome,
+             nlohmann::json detail, const core::principal* who = nullptr) {
+    audit_connection(ctx.exchange, who, peer, action, std::move(subject), std::move(outcome),
+                     std::move(detail));
   }
 
   // Stops every pending operation: the loops see errors and end.
@@ -107,7 +107,8 @@ awaitable<void> read_loop(connection_ptr c) {
       if (item.state == protocol::frame_reader::status::need_more) break;
       if (item.state == protocol::frame_reader::status::too_large) {
         s.fail(0, core::make_error(core::errc::too_large,
-                                   "frame of " + std::to_string(item.declared_size) + " bytes exceeds the limit of " +
+                                   "frame of " + std::to_string(item.declared_size) +
+                                       " bytes exceeds the limit of " +
                                        std::to_string(c->ctx.limits.max_frame_bytes) + " bytes"));
         co_return co_await wait_for_last_frame(c);
       }
@@ -125,7 +126,8 @@ awaitable<void> read_loop(connection_ptr c) {
       if (c->ended) co_return;
     }
     auto area = c->reader.prepare(read_chunk);
-    auto [ec, n] = co_await c->stream.async_read_some(asio::buffer(area.data(), area.size()), use_nothrow);
+    auto [ec, n] =
+        co_await c->stream.async_read_some(asio::buffer(area.data(), area.size()), use_nothrow);
     c->reader.commit(ec ? 0 : n);
     if (ec) co_return;
   }
@@ -151,8 +153,8 @@ awaitable<void> write_loop(connection_ptr c) {
       buffers.emplace_back(asio::buffer(item.bytes));
       close_after = close_after || item.close_after;
     }
-    auto written =
-        co_await with_timeout(asio::async_write(c->stream, buffers, use_nothrow), c->ctx.limits.write_timeout);
+    auto written = co_await with_timeout(asio::async_write(c->stream, buffers, use_nothrow),
+                                         c->ctx.limits.write_timeout);
     if (!written || std::get<0>(*written)) co_return;
     s.written(batch);
     if (close_after) {
@@ -188,11 +190,14 @@ awaitable<void> until_done(connection_ptr c, awaitable<void> loop) {
 
 // The principal of the verified client certificate, or nullopt after
 // answering and auditing why not.
-awaitable<std::optional<core::principal>> authenticate(connection_ptr c, std::uint64_t registration) {
-  auto handshake = co_await with_timeout(c->stream.async_handshake(asio::ssl::stream_base::server, use_nothrow),
-                                         c->ctx.limits.handshake_timeout);
+awaitable<std::optional<core::principal>> authenticate(connection_ptr c,
+                                                       std::uint64_t registration) {
+  auto handshake =
+      co_await with_timeout(c->stream.async_handshake(asio::ssl::stream_base::server, use_nothrow),
+                            c->ctx.limits.handshake_timeout);
   if (!handshake || std::get<0>(*handshake)) {
-    std::string reason = !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
+    std::string reason =
+        !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
     if (reason.empty()) reason = "TLS handshake failed: " + std::get<0>(*handshake).message();
     c->audit(core::audit_action::authenticate, "", "UNAUTHENTICATED", {{"reason", reason}});
     co_return std::nullopt;
@@ -202,21 +207,24 @@ awaitable<std::optional<core::principal>> authenticate(connection_ptr c, std::ui
   const auto* known = registry->find_principal(name);
   std::optional<core::error> refusal;
   if (!known) {
-    refusal = core::make_error(core::errc::unauthenticated,
-                               "certificate '" + name.substr(0, 64) + "' is not registered with this exchange");
-  } else if (!c->ctx.sessions.authenticate(registration, known->id, peer_serial(c->stream.native_handle()))) {
+    refusal =
+        core::make_error(core::errc::unauthenticated, "certificate '" + name.substr(0, 64) +
+                                                          "' is not registered with this exchange");
+  } else if (!c->ctx.sessions.authenticate(registration, known->id,
+                                           peer_serial(c->stream.native_handle()))) {
     refusal = core::make_error(core::errc::resource_exhausted,
                                "too many connections for '" + known->id + "' (limit " +
                                    std::to_string(c->ctx.sessions.max_per_principal()) + ")");
   }
   if (refusal) {
-    c->audit(core::audit_action::authenticate, name.substr(0, 64), std::string(core::to_string(refusal->code)),
-             {{"reason", refusal->message}}, known);
+    c->audit(core::audit_action::authenticate, name.substr(0, 64),
+             std::string(core::to_string(refusal->code)), {{"reason", refusal->message}}, known);
     co_await write_now(c, protocol::encode_reply(0, *refusal, protocol::wire_format::native));
     c->linger = true;
     co_return std::nullopt;
   }
-  c->audit(core::audit_action::authenticate, known->id, "ok", {{"role", core::to_string(known->role)}}, known);
+  c->audit(core::audit_action::authenticate, known->id, "ok",
+           {{"role", core::to_string(known->role)}}, known);
   co_return *known;
 }
 
@@ -225,20 +233,25 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
   if (!who) co_return;
   std::weak_ptr<native_connection> weak = c;
   auto wake = [weak] {
-    if (auto self = weak.lock()) asio::post(self->stream.get_executor(), [self] { self->wake.cancel(); });
+    if (auto self = weak.lock())
+      asio::post(self->stream.get_executor(), [self] { self->wake.cancel(); });
   };
   const auto& limits = c->ctx.limits;
   c->session = std::make_shared<frame_session>(
       c->ctx.exchange, c->stream.get_executor(), *who, c->peer, protocol::wire_format::native,
-      frame_limits{limits.max_frame_bytes, limits.max_in_flight_publishes, limits.outbox_max_bytes, 16},
+      frame_limits{limits.max_frame_bytes, limits.max_in_flight_publishes, limits.outbox_max_bytes,
+                   16},
       c->ctx.server_name, wake);
   // Hello must arrive within the handshake timeout; later frames within the idle timeout.
   c->deadline = steady::now() + limits.handshake_timeout;
   using namespace asio::experimental::awaitable_operators;
-  co_await (until_done(c, read_loop(c)) || until_done(c, write_loop(c)) || until_done(c, watchdog(c)));
+  co_await (until_done(c, read_loop(c)) || until_done(c, write_loop(c)) ||
+            until_done(c, watchdog(c)));
   if (c->timed_out)
-    c->session->audit(core::audit_action::protocol_error, "", "DEADLINE_EXCEEDED",
-                      {{"reason", c->session->greeted() ? "idle timeout" : "no Hello within the handshake timeout"}});
+    c->session->audit(
+        core::audit_action::protocol_error, "", "DEADLINE_EXCEEDED",
+        {{"reason",
+          c->session->greeted() ? "idle timeout" : "no Hello within the handshake timeout"}});
 }
 
 }  // namespace
@@ -256,7 +269,8 @@ awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
   if (!registration) {
     spdlog::warn("refusing connection from {}: the connection limit ({}) is reached", c->peer,
                  ctx.limits.max_connections);
-    c->audit(core::audit_action::authenticate, "", "RESOURCE_EXHAUSTED", {{"reason", "connection limit reached"}});
+    c->audit(core::audit_action::authenticate, "", "RESOURCE_EXHAUSTED",
+             {{"reason", "connection limit reached"}});
     co_return;
   }
   try {
@@ -264,7 +278,8 @@ awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
     // close_notify would need the stream in a clean state, which a cancelled
     // read does not guarantee.
     co_await serve(c, *registration);
-    if (c->linger) co_await linger_close(c->stream.next_layer(), 4 * ctx.limits.max_frame_bytes, close_grace);
+    if (c->linger)
+      co_await linger_close(c->stream.next_layer(), 4 * ctx.limits.max_frame_bytes, close_grace);
   } catch (const std::exception& e) {
     spdlog::error("native connection {}: {}", c->peer, e.what());
   }

@@ -27,6 +27,7 @@ struct native_context {
 
 // Serves `socket` (whose executor is the connection's strand) to its end.
 // Never throws.
-boost::asio::awaitable<void> run_native_session(boost::asio::ip::tcp::socket socket, native_context& ctx);
+boost::asio::awaitable<void> run_native_session(boost::asio::ip::tcp::socket socket,
+                                                native_context& ctx);
 
 }  // namespace liaison::net

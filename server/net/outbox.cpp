@@ -2,7 +2,8 @@
 
 namespace liaison::net {
 
-outbox::outbox(std::size_t max_delivery_bytes, protocol::wire_format format, std::function<void()> wake)
+outbox::outbox(std::size_t max_delivery_bytes, protocol::wire_format format,
+               std::function<void()> wake)
     : max_delivery_bytes_(max_delivery_bytes), format_(format), wake_(std::move(wake)) {}
 
 void outbox::push_locked(outgoing item, std::unique_lock<std::mutex>& lock) {
@@ -15,7 +16,8 @@ void outbox::push_locked(outgoing item, std::unique_lock<std::mutex>& lock) {
   }
 }
 
-void outbox::push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply, bool close_after) {
+void outbox::push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply,
+                        bool close_after) {
   outgoing item{protocol::encode_reply(correlation_id, reply, format_), {}, 0, close_after};
   std::unique_lock lock(mutex_);
   if (closed_) return;

@@ -19,8 +19,8 @@ namespace liaison::net {
 
 struct outgoing {
   std::string bytes;
-  std::string consumer;  // for deliveries: who it is for...
-  std::uint64_t seq = 0;  // ...and which alert (0 for answers)
+  std::string consumer;      // for deliveries: who it is for...
+  std::uint64_t seq = 0;     // ...and which alert (0 for answers)
   bool close_after = false;  // the connection ends once this frame is written
 };
 
@@ -30,7 +30,8 @@ class outbox final : public broker::delivery_sink {
   // while the writer waits; it must hand the wake-up to the writer's executor.
   outbox(std::size_t max_delivery_bytes, protocol::wire_format format, std::function<void()> wake);
 
-  void push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply, bool close_after = false);
+  void push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply,
+                  bool close_after = false);
   // Asks the writer to end the connection once what is queued is written.
   void push_close();
 

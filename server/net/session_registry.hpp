@@ -27,7 +27,8 @@ class session_registry {
   // Binds the connection to its principal and the serial number of its
   // certificate; false when that principal already has max_per_principal
   // connections (the caller then closes it).
-  bool authenticate(std::uint64_t id, const std::string& principal, const std::string& certificate_serial = {});
+  bool authenticate(std::uint64_t id, const std::string& principal,
+                    const std::string& certificate_serial = {});
   void close(std::uint64_t id);
 
   void stop_all();

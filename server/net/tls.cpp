@@ -15,7 +15,8 @@ namespace liaison::net {
 
 namespace ssl = boost::asio::ssl;
 
-std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls, bool require_client_certificate) {
+std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls,
+                                              bool require_client_certificate) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
@@ -28,12 +29,14 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls, bo
   auto load = [&](auto&& fn, const std::string& path, const char* what) {
     boost::system::error_code ec;
     fn(ec);
-    if (ec) throw std::runtime_error("cannot load the " + std::string(what) + " " + path + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot load the " + std::string(what) + " " + path + ": " +
+                               ec.message());
   };
   load([&](auto& ec) { ctx->use_certificate_chain_file(tls.cert_file, ec); }, tls.cert_file,
        "server certificate chain");
-  load([&](auto& ec) { ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec); }, tls.key_file,
-       "server private key");
+  load([&](auto& ec) { ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec); },
+       tls.key_file, "server private key");
   load([&](auto& ec) { ctx->load_verify_file(tls.ca_file, ec); }, tls.ca_file, "CA certificate");
   if (!tls.crl_file.empty()) {
     // Revoked client certificates fail the handshake. With no session
@@ -44,8 +47,9 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls, bo
       throw std::runtime_error("cannot load the certificate revocation list " + tls.crl_file);
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
   }
-  ctx->set_verify_mode(require_client_certificate ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
-                                                  : ssl::verify_peer);
+  ctx->set_verify_mode(require_client_certificate
+                           ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                           : ssl::verify_peer);
   // Tell clients which CA we accept, so that they pick the right certificate.
   if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.ca_file.c_str()))
     SSL_CTX_set_client_CA_list(native, names);
@@ -87,7 +91,8 @@ std::string peer_serial(SSL* ssl) {
 }
 
 std::set<std::string> revoked_serials(const std::string& crl_file) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(crl_file.c_str(), "r"), &std::fclose);
+  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(crl_file.c_str(), "r"),
+                                                     &std::fclose);
   if (!file) throw std::runtime_error("cannot read the certificate revocation list " + crl_file);
   std::set<std::string> out;
   bool any = false;

@@ -7,6 +7,7 @@
 #include "net/https_connection.hpp"
 #include "net/with_timeout.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -15,7 +16,6 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 namespace liaison::net {
 namespace {
@@ -66,8 +66,10 @@ struct stream_connection {
   // audits why.
   void request_close(websocket::close_code code, std::string reason, std::string outcome) {
     if (close.code != websocket::close_code::normal) return;
-    if (reason.size() > 120) reason.resize(120);  // a close frame carries at most 123 bytes of reason
-    session->audit("stream.close", "", std::move(outcome), {{"close_code", static_cast<int>(code)}, {"reason", reason}});
+    if (reason.size() > 120)
+      reason.resize(120);  // a close frame carries at most 123 bytes of reason
+    session->audit("stream.close", "", std::move(outcome),
+                   {{"close_code", static_cast<int>(code)}, {"reason", reason}});
     close = websocket::close_reason(code, reason);
     session->out()->push_close();
   }
@@ -76,7 +78,8 @@ struct stream_connection {
 using stream_ptr = std::shared_ptr<stream_connection>;
 
 // The first subprotocol the client offers that we speak.
-std::optional<protocol::wire_format> choose_subprotocol(std::string_view offered, std::string& chosen) {
+std::optional<protocol::wire_format> choose_subprotocol(std::string_view offered,
+                                                        std::string& chosen) {
   while (!offered.empty()) {
     auto comma = offered.find(',');
     auto item = offered.substr(0, comma);
@@ -85,20 +88,23 @@ std::optional<protocol::wire_format> choose_subprotocol(std::string_view offered
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item == proto_subprotocol || item == json_subprotocol) {
       chosen = std::string(item);
-      return item == proto_subprotocol ? protocol::wire_format::binary : protocol::wire_format::json;
+      return item == proto_subprotocol ? protocol::wire_format::binary
+                                       : protocol::wire_format::json;
     }
   }
   return std::nullopt;
 }
 
-awaitable<void> refuse_upgrade(std::shared_ptr<https_connection> c, const core::error& e, unsigned version) {
+awaitable<void> refuse_upgrade(std::shared_ptr<https_connection> c, const core::error& e,
+                               unsigned version) {
   http::response<http::string_body> res{static_cast<http::status>(http_status(e.code)), version};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::server, c->ctx.server_name);
   res.body() = error_reply(e).body;
   res.keep_alive(false);
   res.prepare_payload();
-  co_await with_timeout(http::async_write(c->stream, res, use_nothrow), c->ctx.limits.request_timeout);
+  co_await with_timeout(http::async_write(c->stream, res, use_nothrow),
+                        c->ctx.limits.request_timeout);
 }
 
 awaitable<void> wait_for_close(stream_ptr s) {
@@ -121,7 +127,8 @@ awaitable<void> read_loop(stream_ptr s) {
       s->last_activity = steady::now();
       if (buffer.size() > limit) {
         s->request_close(websocket::close_code::too_big,
-                         "message over the limit of " + std::to_string(limit) + " bytes", "TOO_LARGE");
+                         "message over the limit of " + std::to_string(limit) + " bytes",
+                         "TOO_LARGE");
         co_return co_await wait_for_close(s);
       }
     } while (!s->ws.is_message_done());
@@ -135,7 +142,8 @@ awaitable<void> read_loop(stream_ptr s) {
     auto request = protocol::decode_request(beast::buffers_to_string(buffer.data()), s->format);
     if (!request) {
       // Messages stay framed, so the stream goes on after a bad one.
-      session.audit(core::audit_action::protocol_error, "", std::string(core::to_string(request.error().code)),
+      session.audit(core::audit_action::protocol_error, "",
+                    std::string(core::to_string(request.error().code)),
                     {{"reason", request.error().message}});
       session.out()->push_reply(0, request.error());
       continue;
@@ -158,7 +166,8 @@ awaitable<void> write_loop(stream_ptr s) {
       auto [ec] = co_await s->wake.async_wait(use_nothrow);
       if (s->ended) co_return;
       if (!ec) {
-        auto ping = co_await with_timeout(s->ws.async_ping({}, use_nothrow), s->limits().request_timeout);
+        auto ping =
+            co_await with_timeout(s->ws.async_ping({}, use_nothrow), s->limits().request_timeout);
         if (!ping || std::get<0>(*ping)) co_return;
       }
       continue;
@@ -171,8 +180,10 @@ awaitable<void> write_loop(stream_ptr s) {
       }
       if (item.close_after) {
         if (s->close.code == websocket::close_code::normal && session.failed())
-          s->close = websocket::close_reason(websocket::close_code::policy_error, "protocol error; see the Error frame");
-        co_await with_timeout(s->ws.async_close(s->close, use_nothrow), s->limits().request_timeout);
+          s->close = websocket::close_reason(websocket::close_code::policy_error,
+                                             "protocol error; see the Error frame");
+        co_await with_timeout(s->ws.async_close(s->close, use_nothrow),
+                              s->limits().request_timeout);
         co_return;
       }
     }
@@ -188,9 +199,10 @@ awaitable<void> watchdog(stream_ptr s) {
     if (ec == asio::error::operation_aborted || s->ended) co_return;
     if (steady::now() >= s->last_activity + s->limits().stream_idle_timeout) {
       s->request_close(websocket::close_code::going_away,
-                       "idle timeout: no traffic for " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                            s->limits().stream_idle_timeout)
-                                                                            .count()) +
+                       "idle timeout: no traffic for " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              s->limits().stream_idle_timeout)
+                                              .count()) +
                            " s",
                        "DEADLINE_EXCEEDED");
       co_return co_await wait_for_close(s);
@@ -210,24 +222,29 @@ awaitable<void> until_done(stream_ptr s, awaitable<void> loop) {
 
 }  // namespace
 
-awaitable<void> run_stream(std::shared_ptr<https_connection> c, http::request<http::string_body> upgrade) {
+awaitable<void> run_stream(std::shared_ptr<https_connection> c,
+                           http::request<http::string_body> upgrade) {
   auto& ctx = c->ctx;
   const core::principal* who = c->who ? &*c->who : nullptr;
   std::optional<core::error> refusal;
   std::string chosen;
-  auto format = choose_subprotocol(std::string_view(upgrade[http::field::sec_websocket_protocol]), chosen);
+  auto format =
+      choose_subprotocol(std::string_view(upgrade[http::field::sec_websocket_protocol]), chosen);
   if (!who)
-    refusal = core::make_error(core::errc::unauthenticated,
-                               "the stream needs a client certificate registered with this exchange");
+    refusal =
+        core::make_error(core::errc::unauthenticated,
+                         "the stream needs a client certificate registered with this exchange");
   else if (who->role != core::role::desk && who->role != core::role::partner)
-    refusal = core::make_error(core::errc::permission_denied,
-                               "a " + std::string(core::to_string(who->role)) + " principal may not open a stream");
+    refusal = core::make_error(
+        core::errc::permission_denied,
+        "a " + std::string(core::to_string(who->role)) + " principal may not open a stream");
   else if (!format)
-    refusal = core::make_error(core::errc::invalid_argument,
-                               "Sec-WebSocket-Protocol must offer liaison.v1.proto or liaison.v1.json");
+    refusal =
+        core::make_error(core::errc::invalid_argument,
+                         "Sec-WebSocket-Protocol must offer liaison.v1.proto or liaison.v1.json");
   if (refusal) {
-    audit_connection(ctx.exchange, who, c->peer, "stream.open", "", std::string(core::to_string(refusal->code)),
-                     {{"reason", refusal->message}});
+    audit_connection(ctx.exchange, who, c->peer, "stream.open", "",
+                     std::string(core::to_string(refusal->code)), {{"reason", refusal->message}});
     co_await refuse_upgrade(c, *refusal, upgrade.version());
     co_return;
   }
@@ -240,35 +257,43 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c, http::request<ht
       self->stop_io();
     }
   };
-  s->ws.set_option(websocket::stream_base::timeout{ctx.limits.request_timeout, websocket::stream_base::none(), false});
-  s->ws.set_option(websocket::stream_base::decorator([chosen, server = ctx.server_name](websocket::response_type& res) {
-    res.set(http::field::sec_websocket_protocol, chosen);
-    res.set(http::field::server, server);
-  }));
+  s->ws.set_option(websocket::stream_base::timeout{ctx.limits.request_timeout,
+                                                   websocket::stream_base::none(), false});
+  s->ws.set_option(websocket::stream_base::decorator(
+      [chosen, server = ctx.server_name](websocket::response_type& res) {
+        res.set(http::field::sec_websocket_protocol, chosen);
+        res.set(http::field::server, server);
+      }));
   // The read loop enforces max_body_bytes itself, with a clear close reason.
   s->ws.read_message_max(0);
   s->ws.auto_fragment(false);
-  if (*format == protocol::wire_format::json) s->ws.text(true);
-  else s->ws.binary(true);
+  if (*format == protocol::wire_format::json)
+    s->ws.text(true);
+  else
+    s->ws.binary(true);
   s->ws.control_callback([weak](websocket::frame_type, beast::string_view) {
     if (auto self = weak.lock()) self->last_activity = steady::now();
   });
-  auto accepted = co_await with_timeout(s->ws.async_accept(upgrade, use_nothrow), ctx.limits.request_timeout);
+  auto accepted =
+      co_await with_timeout(s->ws.async_accept(upgrade, use_nothrow), ctx.limits.request_timeout);
   if (!accepted || std::get<0>(*accepted)) co_return;
 
   auto wake = [weak] {
-    if (auto self = weak.lock()) asio::post(self->ws.get_executor(), [self] { self->wake.cancel(); });
+    if (auto self = weak.lock())
+      asio::post(self->ws.get_executor(), [self] { self->wake.cancel(); });
   };
   s->session = std::make_shared<frame_session>(
       ctx.exchange, s->ws.get_executor(), *who, c->peer, *format,
-      frame_limits{static_cast<std::uint32_t>(ctx.limits.max_body_bytes), 256, ctx.limits.stream_outbox_max_bytes, 16},
+      frame_limits{static_cast<std::uint32_t>(ctx.limits.max_body_bytes), 256,
+                   ctx.limits.stream_outbox_max_bytes, 16},
       ctx.server_name, wake);
 
   auto slot = ctx.streams.open([] {});
   if (!slot || !ctx.streams.authenticate(*slot, who->id)) {
     auto limit = std::to_string(ctx.limits.max_streams_per_principal);
     s->request_close(websocket::close_code::try_again_later,
-                     "too many streams for " + who->id + " (limit " + limit + ")", "RESOURCE_EXHAUSTED");
+                     "too many streams for " + who->id + " (limit " + limit + ")",
+                     "RESOURCE_EXHAUSTED");
     co_await write_loop(s);
     if (slot) ctx.streams.close(*slot);
     s->session->end();
@@ -276,7 +301,8 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c, http::request<ht
   }
   s->session->audit("stream.open", chosen, "ok", {{"role", core::to_string(who->role)}});
   using namespace asio::experimental::awaitable_operators;
-  co_await (until_done(s, read_loop(s)) || until_done(s, write_loop(s)) || until_done(s, watchdog(s)));
+  co_await (until_done(s, read_loop(s)) || until_done(s, write_loop(s)) ||
+            until_done(s, watchdog(s)));
   ctx.streams.close(*slot);
   s->session->end();
 }

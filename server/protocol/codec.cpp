@@ -1,9 +1,9 @@
 #include "protocol/codec.hpp"
 
-#include "liaison/v1/alert.pb.h"
-#include "liaison/v1/frame.pb.h"
 #include "core/names.hpp"
 #include "core/utf8.hpp"
+#include "liaison/v1/alert.pb.h"
+#include "liaison/v1/frame.pb.h"
 #include "protocol/frame_reader.hpp"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -25,7 +25,9 @@ constexpr int max_nesting = 16;
 constexpr std::int64_t min_timestamp_seconds = -62135596800;
 constexpr std::int64_t max_timestamp_seconds = 253402300799;
 
-core::error invalid(std::string message) { return core::make_error(core::errc::invalid_argument, std::move(message)); }
+core::error invalid(std::string message) {
+  return core::make_error(core::errc::invalid_argument, std::move(message));
+}
 
 // Unknown fields are refused: a field this server does not understand could
 // carry a handling instruction it would then fail to enforce.
@@ -53,18 +55,23 @@ bool parse_binary(std::string_view bytes, pb::Message& out) {
   return out.ParseFromCodedStream(&coded) && coded.ConsumedEntireMessage();
 }
 
-core::result<void> parse(std::string_view bytes, wire_format format, pb::Message& out, std::string_view what) {
+core::result<void> parse(std::string_view bytes, wire_format format, pb::Message& out,
+                         std::string_view what) {
   if (format == wire_format::json) {
     pb::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
-    auto status = pb::util::JsonStringToMessage(pb::StringPiece(bytes.data(), bytes.size()), &out, options);
+    auto status =
+        pb::util::JsonStringToMessage(pb::StringPiece(bytes.data(), bytes.size()), &out, options);
     if (!status.ok())
-      return invalid("not a valid JSON " + std::string(what) + ": " + std::string(status.message().substr(0, 200)));
+      return invalid("not a valid JSON " + std::string(what) + ": " +
+                     std::string(status.message().substr(0, 200)));
     return {};
   }
-  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) || !parse_binary(bytes, out))
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      !parse_binary(bytes, out))
     return invalid("not a valid protobuf " + std::string(what));
-  if (has_unknown_fields(out)) return invalid(std::string(what) + " has fields this server does not know");
+  if (has_unknown_fields(out))
+    return invalid(std::string(what) + " has fields this server does not know");
   return {};
 }
 
@@ -73,8 +80,8 @@ core::time_point from_wire(const pb::Timestamp& t) {
 }
 
 bool valid_timestamp(const pb::Timestamp& t) {
-  return t.seconds() >= min_timestamp_seconds && t.seconds() <= max_timestamp_seconds && t.nanos() >= 0 &&
-         t.nanos() <= 999'999'999;
+  return t.seconds() >= min_timestamp_seconds && t.seconds() <= max_timestamp_seconds &&
+         t.nanos() >= 0 && t.nanos() <= 999'999'999;
 }
 
 void to_wire(core::time_point tp, pb::Timestamp* out) {
@@ -94,7 +101,8 @@ void to_wire(core::time_point tp, pb::Timestamp* out) {
 template <class Enum>
 core::result<std::optional<Enum>> enum_from_wire(int value, int max, std::string_view field) {
   if (value == 0) return std::optional<Enum>{};
-  if (value < 0 || value > max) return invalid("unknown " + std::string(field) + " value " + std::to_string(value));
+  if (value < 0 || value > max)
+    return invalid("unknown " + std::string(field) + " value " + std::to_string(value));
   return std::optional<Enum>{static_cast<Enum>(value)};
 }
 
@@ -191,15 +199,16 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
     case v1::Frame::BODY_NOT_SET:
       return invalid("the Frame has no body");
     default:
-      return invalid("a client may not send a " + std::string(frame.GetDescriptor()
-                                                                   ->FindFieldByNumber(frame.body_case())
-                                                                   ->name()) +
-                     " frame");
+      return invalid(
+          "a client may not send a " +
+          std::string(frame.GetDescriptor()->FindFieldByNumber(frame.body_case())->name()) +
+          " frame");
   }
   return out;
 }
 
-std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply, wire_format format) {
+std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply,
+                         wire_format format) {
   v1::Frame frame;
   frame.set_correlation_id(correlation_id);
   std::visit(reply_writer{frame}, reply);
@@ -232,19 +241,25 @@ void put_varint(std::string& out, std::uint64_t v) {
 }
 
 // A length-delimited field with a one-byte tag; empty ones are omitted.
-std::size_t bytes_field_size(std::size_t n) { return n == 0 ? 0 : 1 + varint_size(n) + n; }
+std::size_t bytes_field_size(std::size_t n) {
+  return n == 0 ? 0 : 1 + varint_size(n) + n;
+}
 void put_bytes_field(std::string& out, char tag, std::string_view bytes) {
   if (bytes.empty()) return;
   out.push_back(tag);
   put_varint(out, bytes.size());
   out.append(bytes);
 }
-std::size_t message_field_size(std::size_t n) { return 1 + varint_size(n) + n; }
+std::size_t message_field_size(std::size_t n) {
+  return 1 + varint_size(n) + n;
+}
 void put_message_header(std::string& out, char tag, std::size_t n) {
   out.push_back(tag);
   put_varint(out, n);
 }
-std::size_t varint_field_size(std::uint64_t v) { return v == 0 ? 0 : 1 + varint_size(v); }
+std::size_t varint_field_size(std::uint64_t v) {
+  return v == 0 ? 0 : 1 + varint_size(v);
+}
 void put_varint_field(std::string& out, char tag, std::uint64_t v) {
   if (v == 0) return;
   out.push_back(tag);
@@ -254,7 +269,8 @@ void put_varint_field(std::string& out, char tag, std::uint64_t v) {
 }  // namespace wire
 }  // namespace
 
-std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer, wire_format format) {
+std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer,
+                           wire_format format) {
   if (format == wire_format::json) {
     v1::Frame frame;
     auto* d = frame.mutable_deliver();
@@ -275,20 +291,22 @@ std::string encode_deliver(const core::stored_alert& alert, std::string_view con
   // int64 and int32 varints are the two's complement as uint64.
   auto seconds = static_cast<std::uint64_t>(ts.seconds());
   auto nanos = static_cast<std::uint64_t>(static_cast<std::int64_t>(ts.nanos()));
-  std::size_t envelope_len =
-      bytes_field_size(env.payload.size()) + bytes_field_size(env.signature.size()) + bytes_field_size(env.key_id.size());
+  std::size_t envelope_len = bytes_field_size(env.payload.size()) +
+                             bytes_field_size(env.signature.size()) +
+                             bytes_field_size(env.key_id.size());
   std::size_t ts_len = varint_field_size(seconds) + varint_field_size(nanos);
   std::size_t deliver_len = bytes_field_size(consumer.size()) + varint_field_size(alert.seq) +
                             message_field_size(envelope_len) + message_field_size(ts_len);
-  for (const auto& m : alert.recipients.members) deliver_len += 1 + varint_size(m.size()) + m.size();
+  for (const auto& m : alert.recipients.members)
+    deliver_len += 1 + varint_size(m.size()) + m.size();
   std::size_t frame_len = message_field_size(deliver_len);
 
   std::string out;
   out.reserve(frame_header_bytes + frame_len);
   if (format == wire_format::native) put_frame_header(out, static_cast<std::uint32_t>(frame_len));
-  put_message_header(out, 0x42, deliver_len);  // Frame.deliver = 8
-  put_bytes_field(out, 0x0a, consumer);        // Deliver.consumer = 1
-  put_varint_field(out, 0x10, alert.seq);      // Deliver.seq = 2
+  put_message_header(out, 0x42, deliver_len);   // Frame.deliver = 8
+  put_bytes_field(out, 0x0a, consumer);         // Deliver.consumer = 1
+  put_varint_field(out, 0x10, alert.seq);       // Deliver.seq = 2
   put_message_header(out, 0x1a, envelope_len);  // Deliver.envelope = 3
   put_bytes_field(out, 0x0a, env.payload);
   put_bytes_field(out, 0x12, env.signature);
@@ -296,7 +314,8 @@ std::string encode_deliver(const core::stored_alert& alert, std::string_view con
   put_message_header(out, 0x22, ts_len);  // Deliver.received_at = 4
   put_varint_field(out, 0x08, seconds);
   put_varint_field(out, 0x10, nanos);
-  for (const auto& m : alert.recipients.members) {  // Deliver.recipients = 5 (repeated: empty ones kept)
+  for (const auto& m :
+       alert.recipients.members) {  // Deliver.recipients = 5 (repeated: empty ones kept)
     out.push_back(0x2a);
     put_varint(out, m.size());
     out.append(m);
@@ -322,7 +341,8 @@ core::result<core::alert> decode_alert(std::string_view payload) {
   auto prio = enum_from_wire<core::priority>(a.priority(), 3, "priority");
   auto tlp = enum_from_wire<core::tlp>(a.tlp(), 5, "tlp");
   auto usage = enum_from_wire<core::restriction>(a.restriction(), 4, "restriction");
-  auto source = enum_from_wire<core::source_reliability>(a.evaluation().source(), 4, "evaluation.source");
+  auto source =
+      enum_from_wire<core::source_reliability>(a.evaluation().source(), 4, "evaluation.source");
   auto info = enum_from_wire<core::information_reliability>(a.evaluation().information(), 4,
                                                             "evaluation.information");
   if (!kind) return kind.error();

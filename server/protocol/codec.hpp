@@ -25,7 +25,8 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
 
 // Encoded answers. For wire_format::native the result includes the prefix.
 std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply, wire_format format);
-std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer, wire_format format);
+std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer,
+                           wire_format format);
 
 // A signed envelope in protobuf's JSON mapping, as POST /v1/alerts takes it:
 // {"payload": BASE64, "signature": BASE64, "keyId": "AT-1"} ("key_id" is

@@ -25,7 +25,7 @@ class frame_reader {
   enum class status { need_more, frame, too_large };
   struct item {
     status state = status::need_more;
-    std::string_view body;          // valid until the next prepare/append/next
+    std::string_view body;            // valid until the next prepare/append/next
     std::uint32_t declared_size = 0;  // for too_large: what the header announced
   };
   // The next complete frame, or need_more, or too_large (the stream cannot be

@@ -10,15 +10,19 @@ int hex_value(char c) {
   return -1;
 }
 
-core::error invalid(std::string message) { return core::make_error(core::errc::invalid_argument, std::move(message)); }
+core::error invalid(std::string message) {
+  return core::make_error(core::errc::invalid_argument, std::move(message));
+}
 
 // Percent-decodes `in`; '+' is a space when `query` is set.
-core::result<std::string> decode(std::string_view in, bool query, std::size_t limit, std::string_view what) {
+core::result<std::string> decode(std::string_view in, bool query, std::size_t limit,
+                                 std::string_view what) {
   std::string out;
   for (std::size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
-      if (i + 2 >= in.size()) return invalid("truncated percent escape in the " + std::string(what));
+      if (i + 2 >= in.size())
+        return invalid("truncated percent escape in the " + std::string(what));
       int hi = hex_value(in[i + 1]);
       int lo = hex_value(in[i + 2]);
       if (hi < 0 || lo < 0) return invalid("malformed percent escape in the " + std::string(what));
@@ -31,7 +35,8 @@ core::result<std::string> decode(std::string_view in, bool query, std::size_t li
       return invalid("control character in the " + std::string(what));
     out.push_back(c);
     if (out.size() > limit)
-      return invalid("a " + std::string(what) + " component is longer than " + std::to_string(limit) + " bytes");
+      return invalid("a " + std::string(what) + " component is longer than " +
+                     std::to_string(limit) + " bytes");
   }
   return out;
 }
@@ -44,8 +49,10 @@ std::optional<std::string> http_target::param(std::string_view key) const {
   return std::nullopt;
 }
 
-core::result<http_target> parse_http_target(std::string_view target, const http_target_limits& limits) {
-  if (target.empty() || target.front() != '/') return invalid("the request target must start with '/'");
+core::result<http_target> parse_http_target(std::string_view target,
+                                            const http_target_limits& limits) {
+  if (target.empty() || target.front() != '/')
+    return invalid("the request target must start with '/'");
   auto fragment = target.find('#');
   if (fragment != std::string_view::npos) target = target.substr(0, fragment);
   auto question = target.find('?');

@@ -28,6 +28,7 @@ struct http_target_limits {
 // INVALID_ARGUMENT when the path does not start with '/', a percent escape is
 // malformed, a decoded key or value holds a control character or exceeds the
 // limit, or there are too many parameters. '+' in the query means a space.
-core::result<http_target> parse_http_target(std::string_view target, const http_target_limits& limits = {});
+core::result<http_target> parse_http_target(std::string_view target,
+                                            const http_target_limits& limits = {});
 
 }  // namespace liaison::protocol

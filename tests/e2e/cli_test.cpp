@@ -57,9 +57,26 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, PublishPrintsTheCommittedResultAsJson) {
-  auto r = run({"publish", "--id", id("AT/desk"), "--server", server.native_address(), "--to", "HU,RS", "--priority",
-                "URGENT", "--tlp", "AMBER", "--restriction", "H1", "--category", "VEHICLE", "--subject",
-                "White van, plate W-12345X", "--body", "Seen at Nickelsdorf heading east", "--entity",
+  auto r = run({"publish",
+                "--id",
+                id("AT/desk"),
+                "--server",
+                server.native_address(),
+                "--to",
+                "HU,RS",
+                "--priority",
+                "URGENT",
+                "--tlp",
+                "AMBER",
+                "--restriction",
+                "H1",
+                "--category",
+                "VEHICLE",
+                "--subject",
+                "White van, plate W-12345X",
+                "--body",
+                "Seen at Nickelsdorf heading east",
+                "--entity",
                 "VEHICLE_PLATE=W-12345X"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = json_lines(r.out);
@@ -70,8 +87,8 @@ TEST_F(CliTest, PublishPrintsTheCommittedResultAsJson) {
 }
 
 TEST_F(CliTest, RejectedPublishPrintsCodeAndMessageAndFails) {
-  auto r = run({"publish", "--id", id("AT/desk"), "--server", server.native_address(), "--to", "NOWHERE",
-                "--subject", "to nobody"});
+  auto r = run({"publish", "--id", id("AT/desk"), "--server", server.native_address(), "--to",
+                "NOWHERE", "--subject", "to nobody"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("INVALID_ARGUMENT"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("NOWHERE"), std::string::npos) << r.err;
@@ -79,8 +96,8 @@ TEST_F(CliTest, RejectedPublishPrintsCodeAndMessageAndFails) {
 }
 
 TEST_F(CliTest, PublishOverHttpsAndSubscribeOverTheWebSocketStream) {
-  auto r = run({"publish", "--http", "--id", id("AT/desk"), "--server", server.https_address(), "--to", "HU",
-                "--subject", "over HTTPS"});
+  auto r = run({"publish", "--http", "--id", id("AT/desk"), "--server", server.https_address(),
+                "--to", "HU", "--subject", "over HTTPS"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto published = json_lines(r.out);
   ASSERT_EQ(published.size(), 1u);
@@ -95,8 +112,8 @@ TEST_F(CliTest, PublishOverHttpsAndSubscribeOverTheWebSocketStream) {
     EXPECT_TRUE(lines[0]["signature_verified"].get<bool>()) << format;
   }
   // A rejection over HTTPS reads like one over the native protocol.
-  auto bad = run({"publish", "--http", "--id", id("AT/desk"), "--server", server.https_address(), "--to", "NOWHERE",
-                  "--subject", "x"});
+  auto bad = run({"publish", "--http", "--id", id("AT/desk"), "--server", server.https_address(),
+                  "--to", "NOWHERE", "--subject", "x"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("INVALID_ARGUMENT"), std::string::npos) << bad.err;
 }
@@ -108,20 +125,22 @@ TEST_F(CliTest, SubscriberKilledMidStreamResumesFromItsCursorWithoutLoss) {
   std::set<std::uint64_t> sent;
   auto publish = [&](int n) {
     for (int i = 0; i < n; ++i) {
-      auto answer = publisher.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "n" + std::to_string(i))), 10s);
+      auto answer = publisher.publish(
+          sign_as(at_desk, make_alert("AT", {"HU"}, "n" + std::to_string(i))), 10s);
       ASSERT_TRUE(answer.has_publish_result());
       sent.insert(answer.publish_result().seq());
     }
   };
   publish(20);
   auto subscribe = [&](const std::string& out) {
-    return std::make_unique<child_process>(
-        args({"subscribe", "--id", id("HU/desk"), "--server", server.native_address(), "--consumer", "console"}),
-        dir.path() + "/" + out, dir.path() + "/" + out + ".err");
+    return std::make_unique<child_process>(args({"subscribe", "--id", id("HU/desk"), "--server",
+                                                 server.native_address(), "--consumer", "console"}),
+                                           dir.path() + "/" + out, dir.path() + "/" + out + ".err");
   };
   // Step 2: a subscriber is killed -9 after printing a few.
   auto first = subscribe("first");
-  ASSERT_TRUE(eventually([&] { return json_lines(read_file(dir.path() + "/first")).size() >= 5; }, 30s));
+  ASSERT_TRUE(
+      eventually([&] { return json_lines(read_file(dir.path() + "/first")).size() >= 5; }, 30s));
   first->signal(SIGKILL);
   first->wait_for(10s);
   auto before = json_lines(read_file(dir.path() + "/first"));
@@ -155,7 +174,8 @@ TEST_F(CliTest, SubscriberKilledMidStreamResumesFromItsCursorWithoutLoss) {
   // Redelivery after the kill starts at the cursor: only alerts the first run
   // printed but had not acknowledged can appear twice.
   ASSERT_FALSE(after.empty());
-  EXPECT_LE(after.front()["seq"].get<std::uint64_t>(), before.back()["seq"].get<std::uint64_t>() + 1);
+  EXPECT_LE(after.front()["seq"].get<std::uint64_t>(),
+            before.back()["seq"].get<std::uint64_t>() + 1);
 }
 
 }  // namespace

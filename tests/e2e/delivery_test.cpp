@@ -23,7 +23,9 @@ namespace {
 namespace v1 = liaison::v1;
 using namespace std::chrono_literals;
 
-client::connect_options at(const liaisond_process& server) { return {server.native_address(), 10s, "e2e"}; }
+client::connect_options at(const liaisond_process& server) {
+  return {server.native_address(), 10s, "e2e"};
+}
 
 v1::Subscribe consumer_named(const std::string& name) {
   v1::Subscribe s;
@@ -33,7 +35,8 @@ v1::Subscribe consumer_named(const std::string& name) {
 }
 
 core::registry_data members() {
-  return config::load_registry({std::string(LIAISON_SOURCE_DIR) + "/config/members.toml", shared_pki_dir() + "/keys"});
+  return config::load_registry(
+      {std::string(LIAISON_SOURCE_DIR) + "/config/members.toml", shared_pki_dir() + "/keys"});
 }
 
 // Recipients as the brief defines them, computed independently of the server:
@@ -43,7 +46,8 @@ std::set<std::string> expected_recipients(const core::registry_data& reg, const 
                                           const std::vector<std::string>& to) {
   std::set<std::string> out;
   for (const auto& name : to) {
-    auto g = std::find_if(reg.groups.begin(), reg.groups.end(), [&](const auto& x) { return x.name == name; });
+    auto g = std::find_if(reg.groups.begin(), reg.groups.end(),
+                          [&](const auto& x) { return x.name == name; });
     if (g == reg.groups.end()) {
       out.insert(name);
       continue;
@@ -92,7 +96,8 @@ TEST_F(DeliveryTest, AllDesksExchangeAndEachReceivesExactlyWhatIsAddressedToIt) 
   // Step 1: every desk connects a durable consumer before anything is sent.
   std::map<std::string, client::native_client> subscribers;
   for (const auto& code : codes) {
-    auto [it, ok] = subscribers.emplace(code, client::native_client(identity(code + "/desk"), at(*server)));
+    auto [it, ok] =
+        subscribers.emplace(code, client::native_client(identity(code + "/desk"), at(*server)));
     auto answer = it->second.subscribe(consumer_named("e2e"), 10s);
     ASSERT_TRUE(answer.has_subscribed()) << code << ": " << answer.DebugString();
   }
@@ -109,7 +114,8 @@ TEST_F(DeliveryTest, AllDesksExchangeAndEachReceivesExactlyWhatIsAddressedToIt) 
       const auto& origin = codes[i];
       auto id = identity(origin + "/desk");
       client::native_client conn(id, at(*server));
-      std::vector<std::vector<std::string>> targets = {{codes[(i + 1) % codes.size()]}, {groups[i % 2]}, {"ALL"}};
+      std::vector<std::vector<std::string>> targets = {
+          {codes[(i + 1) % codes.size()]}, {groups[i % 2]}, {"ALL"}};
       for (const auto& to : targets) {
         auto alert = make_alert(origin, to, origin + " to " + to.front());
         auto answer = conn.publish(sign_as(id, alert), 20s);
@@ -136,7 +142,8 @@ TEST_F(DeliveryTest, AllDesksExchangeAndEachReceivesExactlyWhatIsAddressedToIt) 
     std::set<std::string> ids(got.ids.begin(), got.ids.end());
     EXPECT_EQ(ids.size(), got.ids.size()) << code << " received a duplicate";
     EXPECT_EQ(ids, expected[code]) << code << " did not receive exactly its alerts";
-    EXPECT_TRUE(std::is_sorted(got.seqs.begin(), got.seqs.end())) << code << " received out of order";
+    EXPECT_TRUE(std::is_sorted(got.seqs.begin(), got.seqs.end()))
+        << code << " received out of order";
   }
   // And nothing more arrives afterwards.
   for (auto& [code, conn] : subscribers) {
@@ -151,7 +158,8 @@ TEST_F(DeliveryTest, ReconnectingConsumerResumesAfterItsAcknowledgedCursor) {
   std::vector<std::uint64_t> seqs;
   auto publish = [&](int n) {
     for (int i = 0; i < n; ++i) {
-      auto answer = publisher.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "alert " + std::to_string(i))), 10s);
+      auto answer = publisher.publish(
+          sign_as(at_desk, make_alert("AT", {"HU"}, "alert " + std::to_string(i))), 10s);
       ASSERT_TRUE(answer.has_publish_result());
       seqs.push_back(answer.publish_result().seq());
     }
@@ -193,8 +201,9 @@ TEST_F(DeliveryTest, ReconnectingConsumerResumesAfterItsAcknowledgedCursor) {
 
 TEST_F(DeliveryTest, SlowConsumerFallsBackToTheDatabaseWithoutLossOrDelayingOthers) {
   // A tiny outbound queue forces the slow consumer off the live path.
-  server = std::make_unique<liaisond_process>(db.url(), std::map<std::string, std::string>{
-                                                            {"native.outbox_max_bytes", "4096"}, {"native.max_frame_bytes", "4096"}});
+  server = std::make_unique<liaisond_process>(
+      db.url(), std::map<std::string, std::string>{{"native.outbox_max_bytes", "4096"},
+                                                   {"native.max_frame_bytes", "4096"}});
   client::native_client slow(identity("HU/desk"), at(*server));
   client::native_client fast(identity("RS/desk"), at(*server));
   ASSERT_TRUE(slow.subscribe(consumer_named("slow"), 10s).has_subscribed());
@@ -205,7 +214,8 @@ TEST_F(DeliveryTest, SlowConsumerFallsBackToTheDatabaseWithoutLossOrDelayingOthe
   client::native_client publisher(at_desk, at(*server));
   constexpr int total = 300;
   for (int i = 0; i < total; ++i) {
-    auto answer = publisher.publish(sign_as(at_desk, make_alert("AT", {"HU", "RS"}, "n" + std::to_string(i))), 10s);
+    auto answer = publisher.publish(
+        sign_as(at_desk, make_alert("AT", {"HU", "RS"}, "n" + std::to_string(i))), 10s);
     ASSERT_TRUE(answer.has_publish_result());
   }
   // Step 2: the fast consumer has everything without waiting for the slow one.

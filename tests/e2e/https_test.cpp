@@ -34,10 +34,13 @@ class HttpsTest : public ::testing::Test {
 
   json response(const partner_result& r) {
     auto e = r.first("response");
-    EXPECT_FALSE(e.is_null()) << r.stderr_text << " " << (r.events.empty() ? "" : r.events.front().dump());
+    EXPECT_FALSE(e.is_null()) << r.stderr_text << " "
+                              << (r.events.empty() ? "" : r.events.front().dump());
     return e;
   }
-  json body(const json& response) { return json::parse(response["body"].get<std::string>(), nullptr, false); }
+  json body(const json& response) {
+    return json::parse(response["body"].get<std::string>(), nullptr, false);
+  }
 
   long alerts() {
     pqxx::connection c(db.url());
@@ -58,17 +61,19 @@ TEST_F(HttpsTest, HealthAndReadinessNeedNoCertificate) {
 TEST_F(HttpsTest, PublishCommitsOnceAndRetriesGetTheOriginal) {
   auto alert = make_alert("AT", {"HU"}, "over HTTPS");
   auto envelope = envelope_json(sign_as(at_desk, alert));
-  auto first = response(desk.http(server->https_address(), "POST", "/v1/alerts", envelope, json_content));
+  auto first =
+      response(desk.http(server->https_address(), "POST", "/v1/alerts", envelope, json_content));
   ASSERT_EQ(first["status"], 201) << first.dump();
   EXPECT_EQ(body(first)["id"], alert.id());
   EXPECT_EQ(body(first)["duplicate"], false);
-  auto again = response(desk.http(server->https_address(), "POST", "/v1/alerts", envelope, json_content));
+  auto again =
+      response(desk.http(server->https_address(), "POST", "/v1/alerts", envelope, json_content));
   EXPECT_EQ(again["status"], 200);
   EXPECT_EQ(body(again)["seq"], body(first)["seq"]);
   EXPECT_EQ(body(again)["duplicate"], true);
   alert.set_subject("changed after sending");
-  auto conflict = response(
-      desk.http(server->https_address(), "POST", "/v1/alerts", envelope_json(sign_as(at_desk, alert)), json_content));
+  auto conflict = response(desk.http(server->https_address(), "POST", "/v1/alerts",
+                                     envelope_json(sign_as(at_desk, alert)), json_content));
   EXPECT_EQ(conflict["status"], 409);
   EXPECT_EQ(body(conflict)["code"], "DUPLICATE_CONFLICT");
   EXPECT_EQ(alerts(), 1);
@@ -91,11 +96,18 @@ TEST_F(HttpsTest, PublishErrorsMapToStatusCodesWithAJsonBody) {
   auto spoofed = sign_as(at_desk, make_alert("HU", {"AT"}, "spoof"));
   std::vector<probe> probes = {
       {"malformed JSON", &desk, "{\"payload\": ", json_content, 400, "INVALID_ARGUMENT"},
-      {"unknown field", &desk, R"({"payload":"","bogus":1})", json_content, 400, "INVALID_ARGUMENT"},
-      {"not JSON", &desk, envelope_json(envelope), {"Content-Type:text/plain"}, 400, "INVALID_ARGUMENT"},
+      {"unknown field", &desk, R"({"payload":"","bogus":1})", json_content, 400,
+       "INVALID_ARGUMENT"},
+      {"not JSON",
+       &desk,
+       envelope_json(envelope),
+       {"Content-Type:text/plain"},
+       400,
+       "INVALID_ARGUMENT"},
       {"bad signature", &desk, envelope_json(tampered), json_content, 422, "BAD_SIGNATURE"},
       {"spoofed origin", &desk, envelope_json(spoofed), json_content, 403, "PERMISSION_DENIED"},
-      {"partner publishing", &partner, envelope_json(envelope), json_content, 403, "PERMISSION_DENIED"},
+      {"partner publishing", &partner, envelope_json(envelope), json_content, 403,
+       "PERMISSION_DENIED"},
       {"no certificate", &anonymous, envelope_json(envelope), json_content, 401, "UNAUTHENTICATED"},
   };
   for (auto& p : probes) {
@@ -108,11 +120,11 @@ TEST_F(HttpsTest, PublishErrorsMapToStatusCodesWithAJsonBody) {
 }
 
 TEST_F(HttpsTest, OversizedBodiesAndHeadersGet413And431) {
-  auto big_body = response(
-      desk.http(server->https_address(), "POST", "/v1/alerts", std::string(2 * 1024 * 1024, 'x'), json_content));
+  auto big_body = response(desk.http(server->https_address(), "POST", "/v1/alerts",
+                                     std::string(2 * 1024 * 1024, 'x'), json_content));
   EXPECT_EQ(big_body["status"], 413);
-  auto big_header =
-      response(desk.http(server->https_address(), "GET", "/healthz", std::nullopt, {"X-Padding:" + std::string(20000, 'p')}));
+  auto big_header = response(desk.http(server->https_address(), "GET", "/healthz", std::nullopt,
+                                       {"X-Padding:" + std::string(20000, 'p')}));
   EXPECT_EQ(big_header["status"], 431);
   // And the server carries on.
   EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/healthz"))["status"], 200);

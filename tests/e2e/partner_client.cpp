@@ -28,14 +28,20 @@ nlohmann::json partner_result::first(const std::string& name) const {
 }
 
 partner_client::partner_client(const pki::identity& id, bool with_certificate)
-    : ca_(id.ca_file), cert_(with_certificate ? id.cert_file : ""), key_(with_certificate ? id.key_file : "") {}
+    : ca_(id.ca_file),
+      cert_(with_certificate ? id.cert_file : ""),
+      key_(with_certificate ? id.key_file : "") {}
 
 partner_client::partner_client(std::string ca_file, std::string cert_file, std::string key_file)
     : ca_(std::move(ca_file)), cert_(std::move(cert_file)), key_(std::move(key_file)) {}
 
 std::vector<std::string> partner_client::base_args() const {
-  std::vector<std::string> args{"/usr/bin/python3", std::string(LIAISON_SOURCE_DIR) + "/tests/e2e/partner_client.py",
-                                "--proto-path", LIAISON_PYTHON_PROTO_DIR, "--ca", ca_};
+  std::vector<std::string> args{"/usr/bin/python3",
+                                std::string(LIAISON_SOURCE_DIR) + "/tests/e2e/partner_client.py",
+                                "--proto-path",
+                                LIAISON_PYTHON_PROTO_DIR,
+                                "--ca",
+                                ca_};
   if (!cert_.empty()) {
     args.insert(args.end(), {"--cert", cert_, "--key", key_});
   }
@@ -55,24 +61,27 @@ partner_result partner_client::run(std::vector<std::string> args, std::chrono::s
   return r;
 }
 
-partner_result partner_client::stream(const std::string& https_address, const std::vector<std::string>& subprotocols,
+partner_result partner_client::stream(const std::string& https_address,
+                                      const std::vector<std::string>& subprotocols,
                                       const nlohmann::json& script, std::chrono::seconds limit) {
   auto script_file = dir_.path() + "/script" + std::to_string(runs_ + 1) + ".json";
   std::ofstream(script_file) << script.dump();
   auto args = base_args();
-  args.insert(args.end(), {"stream", "wss://" + https_address + "/v1/stream", "--script", script_file});
+  args.insert(args.end(),
+              {"stream", "wss://" + https_address + "/v1/stream", "--script", script_file});
   for (const auto& p : subprotocols) args.insert(args.end(), {"--subprotocol", p});
   return run(std::move(args), limit);
 }
 
-std::unique_ptr<child_process> partner_client::start_stream(const std::string& https_address,
-                                                            const std::vector<std::string>& subprotocols,
-                                                            const nlohmann::json& script, std::string& stdout_file) {
+std::unique_ptr<child_process> partner_client::start_stream(
+    const std::string& https_address, const std::vector<std::string>& subprotocols,
+    const nlohmann::json& script, std::string& stdout_file) {
   auto n = std::to_string(++runs_);
   auto script_file = dir_.path() + "/script" + n + ".json";
   std::ofstream(script_file) << script.dump();
   auto args = base_args();
-  args.insert(args.end(), {"stream", "wss://" + https_address + "/v1/stream", "--script", script_file});
+  args.insert(args.end(),
+              {"stream", "wss://" + https_address + "/v1/stream", "--script", script_file});
   for (const auto& p : subprotocols) args.insert(args.end(), {"--subprotocol", p});
   stdout_file = dir_.path() + "/out" + n;
   return std::make_unique<child_process>(std::move(args), stdout_file, dir_.path() + "/err" + n);

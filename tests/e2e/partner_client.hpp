@@ -35,15 +35,18 @@ class partner_client {
   partner_client(std::string ca_file, std::string cert_file, std::string key_file);
 
   // Runs a stream script (see partner_client.py) to its end.
-  partner_result stream(const std::string& https_address, const std::vector<std::string>& subprotocols,
-                        const nlohmann::json& script, std::chrono::seconds limit = std::chrono::seconds(90));
+  partner_result stream(const std::string& https_address,
+                        const std::vector<std::string>& subprotocols, const nlohmann::json& script,
+                        std::chrono::seconds limit = std::chrono::seconds(90));
   // Starts a stream script and returns at once (for stalled readers).
   std::unique_ptr<child_process> start_stream(const std::string& https_address,
                                               const std::vector<std::string>& subprotocols,
-                                              const nlohmann::json& script, std::string& stdout_file);
+                                              const nlohmann::json& script,
+                                              std::string& stdout_file);
   // Two TLS connections, the second offering the first one's session.
   partner_result resume(const std::string& address);
-  partner_result http(const std::string& https_address, const std::string& method, const std::string& path,
+  partner_result http(const std::string& https_address, const std::string& method,
+                      const std::string& path,
                       const std::optional<std::string>& body = std::nullopt,
                       const std::vector<std::string>& headers = {});
 

@@ -17,11 +17,14 @@ extern char** environ;
 
 namespace liaison::testing {
 
-child_process::child_process(std::vector<std::string> argv, std::string stdout_file, std::string stderr_file) {
+child_process::child_process(std::vector<std::string> argv, std::string stdout_file,
+                             std::string stderr_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -57,7 +60,9 @@ std::optional<int> child_process::wait_for(std::chrono::milliseconds limit) {
   }
 }
 
-bool child_process::running() { return pid_ > 0 && !wait_for(std::chrono::milliseconds(0)); }
+bool child_process::running() {
+  return pid_ > 0 && !wait_for(std::chrono::milliseconds(0));
+}
 
 int child_process::exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);

@@ -2,10 +2,10 @@
 // file, wait with a deadline, signal, kill. No shell involved.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace liaison::testing {
@@ -53,7 +53,9 @@ bool eventually(F condition, std::chrono::milliseconds limit) {
   for (;;) {
     if (condition()) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
-    struct timespec ts{0, 20'000'000};
+    struct timespec ts {
+      0, 20'000'000
+    };
     nanosleep(&ts, nullptr);
   }
 }

@@ -46,8 +46,9 @@ class RejectionTest : public ::testing::Test {
         [&] {
           pqxx::connection c(db.url());
           pqxx::work tx(c);
-          auto r = tx.exec_params("SELECT outcome FROM audit_log WHERE id > $1 AND action = $2 ORDER BY id LIMIT 1",
-                                  before.audit, action);
+          auto r = tx.exec_params(
+              "SELECT outcome FROM audit_log WHERE id > $1 AND action = $2 ORDER BY id LIMIT 1",
+              before.audit, action);
           if (r.empty()) return false;
           outcome = r[0][0].as<std::string>();
           return true;
@@ -81,7 +82,8 @@ class RejectionTest : public ::testing::Test {
 };
 
 TEST_F(RejectionTest, PublishingAsAnotherMemberIsPermissionDenied) {
-  expect_rejected(at_desk, sign_as(at_desk, make_alert("HU", {"RS"}, "spoofed origin")), v1::PERMISSION_DENIED);
+  expect_rejected(at_desk, sign_as(at_desk, make_alert("HU", {"RS"}, "spoofed origin")),
+                  v1::PERMISSION_DENIED);
   expect_still_serving();
 }
 
@@ -144,7 +146,8 @@ TEST_F(RejectionTest, ReplayedAlertGetsTheOriginalResultAndChangedBytesConflict)
   ASSERT_TRUE(again.has_publish_result());
   EXPECT_TRUE(again.publish_result().duplicate());
   EXPECT_EQ(again.publish_result().seq(), first.publish_result().seq());
-  EXPECT_EQ(again.publish_result().received_at().seconds(), first.publish_result().received_at().seconds());
+  EXPECT_EQ(again.publish_result().received_at().seconds(),
+            first.publish_result().received_at().seconds());
   // The same id with other content: a conflict, never a second alert.
   alert.set_subject("edited after sending");
   expect_rejected(at_desk, sign_as(at_desk, alert), v1::DUPLICATE_CONFLICT);
@@ -228,7 +231,8 @@ TEST_F(RejectionTest, FramesBeforeHelloAreRefused) {
   opts.send_hello = false;
   client::native_client conn(at_desk, opts);
   v1::Frame frame;
-  *frame.mutable_publish()->mutable_envelope() = sign_as(at_desk, make_alert("AT", {"HU"}, "no hello"));
+  *frame.mutable_publish()->mutable_envelope() =
+      sign_as(at_desk, make_alert("AT", {"HU"}, "no hello"));
   conn.send(frame);
   EXPECT_EQ(error_then_close(conn), v1::FAILED_PRECONDITION);
 }

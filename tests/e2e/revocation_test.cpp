@@ -37,7 +37,8 @@ class RevocationTest : public ::testing::Test {
 
   void SetUp() override {
     auto now = std::chrono::system_clock::now();
-    auto issued = ca.issue({"AT.desk", {}, {}, pki::certificate_usage::client, now - 1h, now + 24h});
+    auto issued =
+        ca.issue({"AT.desk", {}, {}, pki::certificate_usage::client, now - 1h, now + 24h});
     second_cert_pem = issued.cert_pem;
     std::ofstream(dir.path() + "/cert.pem") << issued.cert_pem;
     std::ofstream(dir.path() + "/key.pem") << issued.key_pem;
@@ -45,14 +46,17 @@ class RevocationTest : public ::testing::Test {
     second_at.cert_file = dir.path() + "/cert.pem";
     second_at.key_file = dir.path() + "/key.pem";
     write_crl({});
-    std::filesystem::copy_file(std::string(LIAISON_SOURCE_DIR) + "/config/members.toml", members_file);
+    std::filesystem::copy_file(std::string(LIAISON_SOURCE_DIR) + "/config/members.toml",
+                               members_file);
     server = std::make_unique<liaisond_process>(
-        db.url(), std::map<std::string, std::string>{{"tls.crl_file", "\"" + crl_file + "\""},
-                                                     {"registry.members_file", "\"" + members_file + "\""}});
+        db.url(),
+        std::map<std::string, std::string>{{"tls.crl_file", "\"" + crl_file + "\""},
+                                           {"registry.members_file", "\"" + members_file + "\""}});
   }
 
   void write_crl(const std::vector<std::string>& revoked) {
-    std::ofstream(crl_file + ".tmp") << ca.issue_crl(revoked, std::chrono::system_clock::now() + 24h);
+    std::ofstream(crl_file + ".tmp")
+        << ca.issue_crl(revoked, std::chrono::system_clock::now() + 24h);
     std::filesystem::rename(crl_file + ".tmp", crl_file);
   }
 
@@ -65,7 +69,8 @@ class RevocationTest : public ::testing::Test {
         [&] {
           pqxx::connection c(db.url());
           pqxx::work tx(c);
-          auto r = tx.exec("SELECT outcome, detail FROM audit_log WHERE action = 'config.reload' ORDER BY id");
+          auto r = tx.exec(
+              "SELECT outcome, detail FROM audit_log WHERE action = 'config.reload' ORDER BY id");
           if (static_cast<long>(r.size()) < n) return false;
           row = {r[n - 1][0].as<std::string>(), r[n - 1][1].as<std::string>()};
           return true;
@@ -80,7 +85,8 @@ TEST_F(RevocationTest, RevokedCertificateLosesItsConnectionAndCannotReconnect) {
   // Step 1: both AT.desk certificates work.
   client::native_client doomed(second_at, options());
   client::native_client other(at_desk, options());
-  ASSERT_TRUE(doomed.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "before")), 10s).has_publish_result());
+  ASSERT_TRUE(doomed.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "before")), 10s)
+                  .has_publish_result());
 
   // Step 2: the operator revokes the second certificate and reloads.
   write_crl({second_cert_pem});
@@ -104,7 +110,8 @@ TEST_F(RevocationTest, RevokedCertificateLosesItsConnectionAndCannotReconnect) {
     SUCCEED() << e.what();
   }
   // Step 4: the other certificate of the same principal carries on.
-  EXPECT_TRUE(other.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "after")), 10s).has_publish_result());
+  EXPECT_TRUE(
+      other.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "after")), 10s).has_publish_result());
 }
 
 TEST_F(RevocationTest, SessionResumptionIsNeverOffered) {
@@ -118,11 +125,14 @@ TEST_F(RevocationTest, SessionResumptionIsNeverOffered) {
 
 TEST_F(RevocationTest, RevokedSigningKeyStopsVerifyingAfterReload) {
   client::native_client conn(at_desk, options());
-  ASSERT_TRUE(conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "key still valid")), 10s).has_publish_result());
+  ASSERT_TRUE(conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "key still valid")), 10s)
+                  .has_publish_result());
   // The operator marks AT-1 revoked in members.toml and reloads.
   auto text = read_file(members_file);
-  text = std::regex_replace(text, std::regex("(id = \"AT-1\"\\s*\\nmember = \"AT\"\\s*\\npublic_key_file = \"AT-1.pub.pem\")"),
-                            "$1\nrevoked = true");
+  text = std::regex_replace(
+      text,
+      std::regex("(id = \"AT-1\"\\s*\\nmember = \"AT\"\\s*\\npublic_key_file = \"AT-1.pub.pem\")"),
+      "$1\nrevoked = true");
   ASSERT_NE(text.find("revoked = true"), std::string::npos);
   std::ofstream(members_file) << text;
   server->signal(SIGHUP);
@@ -139,7 +149,8 @@ TEST_F(RevocationTest, BrokenReloadKeepsTheCurrentConfiguration) {
   server->signal(SIGHUP);
   EXPECT_EQ(reload_row(1).first, "INVALID_ARGUMENT");
   client::native_client conn(at_desk, options());
-  EXPECT_TRUE(conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "still fine")), 10s).has_publish_result());
+  EXPECT_TRUE(conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "still fine")), 10s)
+                  .has_publish_result());
 }
 
 }  // namespace

@@ -53,9 +53,12 @@ const std::string& shared_pki_dir() {
   return path;
 }
 
-pki::identity identity(const std::string& folder) { return pki::load_identity(shared_pki_dir() + "/" + folder); }
+pki::identity identity(const std::string& folder) {
+  return pki::load_identity(shared_pki_dir() + "/" + folder);
+}
 
-liaisond_process::liaisond_process(const std::string& db_url, std::map<std::string, std::string> overrides)
+liaisond_process::liaisond_process(const std::string& db_url,
+                                   std::map<std::string, std::string> overrides)
     : dir_("liaisond") {
   auto text = read_file(shared_pki_dir() + "/liaison.toml");
   overrides.emplace("database.url", nlohmann::json(db_url).dump());
@@ -90,7 +93,8 @@ void liaisond_process::start() {
 
 std::string liaisond_process::log() const {
   std::string out;
-  for (int i = 1; i <= starts_; ++i) out += read_file(dir_.path() + "/stderr-" + std::to_string(i) + ".log");
+  for (int i = 1; i <= starts_; ++i)
+    out += read_file(dir_.path() + "/stderr-" + std::to_string(i) + ".log");
   return out;
 }
 

@@ -22,13 +22,21 @@ using namespace std::chrono_literals;
 const std::string proto = "liaison.v1.proto";
 const std::string json_sub = "liaison.v1.json";
 
-json hello_step() { return {{"send", {{"hello", {{"client", "partner-e2e"}, {"protocolVersion", 1}}}}}}; }
-json subscribe_step(const std::string& consumer) { return {{"send", {{"subscribe", {{"consumer", consumer}}}}}}; }
-json expect(int n) { return {{"expect", n}}; }
+json hello_step() {
+  return {{"send", {{"hello", {{"client", "partner-e2e"}, {"protocolVersion", 1}}}}}};
+}
+json subscribe_step(const std::string& consumer) {
+  return {{"send", {{"subscribe", {{"consumer", consumer}}}}}};
+}
+json expect(int n) {
+  return {{"expect", n}};
+}
 json consume(int n, const std::string& consumer, bool ack) {
   return {{"consume", n}, {"consumer", consumer}, {"ack", ack}};
 }
-json ping_pong() { return json::array({{{"send", {{"ping", {{"nonce", "7"}}}}}}, expect(1)}); }
+json ping_pong() {
+  return json::array({{{"send", {{"ping", {{"nonce", "7"}}}}}}, expect(1)});
+}
 
 std::vector<std::uint64_t> seqs_of(const partner_result& r) {
   std::vector<std::uint64_t> out;
@@ -59,8 +67,8 @@ class StreamTest : public ::testing::Test {
   std::unique_ptr<liaisond_process> server = std::make_unique<liaisond_process>(db.url());
   pki::identity at_desk = identity("AT/desk");
 
-  std::uint64_t publish(std::vector<std::string> to, v1::Tlp tlp = v1::TLP_AMBER, const std::string& subject = "s",
-                        std::string* id = nullptr) {
+  std::uint64_t publish(std::vector<std::string> to, v1::Tlp tlp = v1::TLP_AMBER,
+                        const std::string& subject = "s", std::string* id = nullptr) {
     client::native_client conn(at_desk, {server->native_address(), 10s, "e2e"});
     auto alert = make_alert("AT", std::move(to), subject);
     alert.set_tlp(tlp);
@@ -76,7 +84,9 @@ class StreamTest : public ::testing::Test {
   long audit_rows(const std::string& action, const std::string& outcome) {
     pqxx::connection c(db.url());
     pqxx::work tx(c);
-    return tx.exec_params1("SELECT count(*) FROM audit_log WHERE action = $1 AND outcome = $2", action, outcome)[0]
+    return tx
+        .exec_params1("SELECT count(*) FROM audit_log WHERE action = $1 AND outcome = $2", action,
+                      outcome)[0]
         .as<long>();
   }
 };
@@ -93,8 +103,8 @@ TEST_P(SubprotocolTest, SubscribeReceiveAcknowledgeDisconnectAndResume) {
   // Step 1: the partner system reads four alerts and acknowledges two.
   auto first = partner.stream(server->https_address(), {sub},
                               script({hello_step(), expect(1), subscribe_step(consumer), expect(1),
-                                      consume(2, consumer, true), consume(2, consumer, false), ping_pong(),
-                                      json{{"close", true}}}));
+                                      consume(2, consumer, true), consume(2, consumer, false),
+                                      ping_pong(), json{{"close", true}}}));
   ASSERT_EQ(first.exit_code, 0) << first.stderr_text;
   ASSERT_EQ(first.first("open")["subprotocol"], sub);
   EXPECT_TRUE(first.first("open")["extensions"].is_null()) << "permessage-deflate must stay off";
@@ -113,7 +123,9 @@ TEST_P(SubprotocolTest, SubscribeReceiveAcknowledgeDisconnectAndResume) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSubprotocols, SubprotocolTest, ::testing::Values(proto, json_sub),
-                         [](const auto& param_info) { return param_info.param == proto ? "Proto" : "Json"; });
+                         [](const auto& param_info) {
+                           return param_info.param == proto ? "Proto" : "Json";
+                         });
 
 TEST_F(StreamTest, ClearanceKeepsRedFromPartnersAndRedGoesOnlyToNamedMembers) {
   std::string red_named, red_group, amber_group, marker;
@@ -125,8 +137,8 @@ TEST_F(StreamTest, ClearanceKeepsRedFromPartnersAndRedGoesOnlyToNamedMembers) {
   // The desk (clearance RED) gets RED only where HU was named.
   partner_client desk(identity("HU/desk"));
   auto got = desk.stream(server->https_address(), {proto},
-                         script({hello_step(), expect(1), subscribe_step("desk"), expect(1), consume(3, "desk", true),
-                                 json{{"close", true}}}));
+                         script({hello_step(), expect(1), subscribe_step("desk"), expect(1),
+                                 consume(3, "desk", true), json{{"close", true}}}));
   ASSERT_EQ(got.exit_code, 0) << got.stderr_text;
   EXPECT_EQ(ids_of(got), (std::vector<std::string>{red_named, amber_group, marker}));
 
@@ -152,7 +164,8 @@ TEST_F(StreamTest, UnknownCertificateIsRefused) {
   auto dir = shared_pki_dir();
   auto ca = pki::authority::load(read_file(dir + "/ca/ca.pem"), read_file(dir + "/ca/ca.key"));
   auto now = std::chrono::system_clock::now();
-  auto cert = ca.issue({"stranger.partner", {}, {}, pki::certificate_usage::client, now - 1h, now + 24h});
+  auto cert =
+      ca.issue({"stranger.partner", {}, {}, pki::certificate_usage::client, now - 1h, now + 24h});
   temp_dir tmp("stranger");
   std::ofstream(tmp.path() + "/cert.pem") << cert.cert_pem;
   std::ofstream(tmp.path() + "/key.pem") << cert.key_pem;
@@ -176,22 +189,25 @@ TEST_F(StreamTest, MessageOverTheLimitClosesWith1009) {
       db.url(), std::map<std::string, std::string>{{"https.max_body_bytes", "4096"},
                                                    {"https.stream_outbox_max_bytes", "65536"}});
   partner_client partner(identity("partner-HU"));
-  auto r = partner.stream(server->https_address(), {json_sub},
-                          script({hello_step(), expect(1), json{{"send_text", std::string(5000, ' ') + "{}"}},
-                                  json{{"expect_close", true}}}));
+  auto r = partner.stream(
+      server->https_address(), {json_sub},
+      script({hello_step(), expect(1), json{{"send_text", std::string(5000, ' ') + "{}"}},
+              json{{"expect_close", true}}}));
   ASSERT_FALSE(r.first("closed").is_null()) << r.stderr_text;
   EXPECT_EQ(r.first("closed")["code"], 1009);
-  EXPECT_TRUE(eventually([&] { return audit_rows("stream.close", "TOO_LARGE") == 1; }, 10s)) << server->log();
+  EXPECT_TRUE(eventually([&] { return audit_rows("stream.close", "TOO_LARGE") == 1; }, 10s))
+      << server->log();
   expect_still_serving();
 }
 
 TEST_F(StreamTest, MalformedOrWronglyTypedJsonGetsAnErrorFrameAndTheStreamGoesOn) {
   partner_client partner(identity("partner-HU"));
-  auto r = partner.stream(server->https_address(), {json_sub},
-                          script({hello_step(), expect(1), json{{"send_text", "{\"subscribe\": "}}, expect(1),
-                                  json{{"send", {{"welcome", {{"principal", "me"}}}}}}, expect(1),
-                                  json{{"send", {{"ack", {{"consumer", "c"}, {"upToSeq", "not a number"}}}}}}, expect(1),
-                                  ping_pong(), json{{"close", true}}}));
+  auto r = partner.stream(
+      server->https_address(), {json_sub},
+      script({hello_step(), expect(1), json{{"send_text", "{\"subscribe\": "}}, expect(1),
+              json{{"send", {{"welcome", {{"principal", "me"}}}}}}, expect(1),
+              json{{"send", {{"ack", {{"consumer", "c"}, {"upToSeq", "not a number"}}}}}},
+              expect(1), ping_pong(), json{{"close", true}}}));
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   auto frames = r.all("frame");
   ASSERT_EQ(frames.size(), 5u);  // welcome, three errors, pong
@@ -224,11 +240,12 @@ TEST_F(StreamTest, SlowReaderKeepsServerMemoryBoundedAndOthersServed) {
   // Step 1: a partner subscribes and then stops reading.
   partner_client partner(identity("partner-HU"));
   std::string out;
-  auto stalled = partner.start_stream(server->https_address(), {proto},
-                                      script({hello_step(), expect(1), subscribe_step("slow"), expect(1),
-                                              json{{"stall", true}}}),
-                                      out);
-  ASSERT_TRUE(eventually([&] { return parse_json_lines(read_file(out)).size() >= 3; }, 30s)) << read_file(out);
+  auto stalled = partner.start_stream(
+      server->https_address(), {proto},
+      script({hello_step(), expect(1), subscribe_step("slow"), expect(1), json{{"stall", true}}}),
+      out);
+  ASSERT_TRUE(eventually([&] { return parse_json_lines(read_file(out)).size() >= 3; }, 30s))
+      << read_file(out);
   auto before = rss_kib();
   // Step 2: 40 MiB of alerts for HU while it stalls; a desk keeps reading.
   client::native_client desk(identity("HU/desk"), {server->native_address(), 10s, "e2e"});
@@ -258,7 +275,8 @@ TEST_F(StreamTest, SlowReaderKeepsServerMemoryBoundedAndOthersServed) {
   }
   auto after = rss_kib();
   // Unbounded buffering would hold the whole 40 MiB for the stalled reader.
-  EXPECT_LT(after - before, 24 * 1024) << "RSS grew from " << before << " KiB to " << after << " KiB";
+  EXPECT_LT(after - before, 24 * 1024)
+      << "RSS grew from " << before << " KiB to " << after << " KiB";
   stalled->signal(SIGKILL);
 }
 
@@ -271,13 +289,19 @@ TEST_F(StreamTest, MoreStreamsThanTheCapAreClosedWith1013) {
   auto one = partner.start_stream(server->https_address(), {json_sub}, hold, out1);
   auto two = partner.start_stream(server->https_address(), {json_sub}, hold, out2);
   ASSERT_TRUE(eventually(
-      [&] { return parse_json_lines(read_file(out1)).size() >= 3 && parse_json_lines(read_file(out2)).size() >= 3; },
+      [&] {
+        return parse_json_lines(read_file(out1)).size() >= 3 &&
+               parse_json_lines(read_file(out2)).size() >= 3;
+      },
       30s));
-  auto third = partner.stream(server->https_address(), {json_sub}, script({json{{"expect_close", true}}}));
+  auto third =
+      partner.stream(server->https_address(), {json_sub}, script({json{{"expect_close", true}}}));
   ASSERT_FALSE(third.first("closed").is_null()) << third.stderr_text;
   EXPECT_EQ(third.first("closed")["code"], 1013);
-  EXPECT_NE(third.first("closed")["reason"].get<std::string>().find("too many streams"), std::string::npos);
-  EXPECT_TRUE(eventually([&] { return audit_rows("stream.close", "RESOURCE_EXHAUSTED") == 1; }, 10s));
+  EXPECT_NE(third.first("closed")["reason"].get<std::string>().find("too many streams"),
+            std::string::npos);
+  EXPECT_TRUE(
+      eventually([&] { return audit_rows("stream.close", "RESOURCE_EXHAUSTED") == 1; }, 10s));
   one->signal(SIGKILL);
   two->signal(SIGKILL);
   expect_still_serving();

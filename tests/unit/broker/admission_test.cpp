@@ -45,16 +45,20 @@ core::alert alert_from(std::string origin, std::vector<std::string> to) {
   return a;
 }
 
-core::envelope signed_by(const crypto::ed25519_private_key& key, std::string key_id, std::string payload = "payload") {
+core::envelope signed_by(const crypto::ed25519_private_key& key, std::string key_id,
+                         std::string payload = "payload") {
   auto sig = crypto::sign_alert(key, payload);
   return {std::move(payload), std::move(sig), std::move(key_id)};
 }
 
-core::errc code(const core::result<store::publish_request>& r) { return r ? core::errc{} : r.error().code; }
+core::errc code(const core::result<store::publish_request>& r) {
+  return r ? core::errc{} : r.error().code;
+}
 
 TEST(AdmissionTest, AdmitsAndExpandsAValidPublish) {
   world w;
-  auto r = admit_publish(w.reg, w.desk, alert_from("AT", {"HU", "WB6"}), signed_by(w.at_key, "AT-1"), {}, now);
+  auto r = admit_publish(w.reg, w.desk, alert_from("AT", {"HU", "WB6"}),
+                         signed_by(w.at_key, "AT-1"), {}, now);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->recipients.members, (std::vector<std::string>{"AL", "HU", "RS"}));
   EXPECT_EQ(r->recipients.named, (std::vector<std::string>{"HU"}));
@@ -66,31 +70,37 @@ TEST(AdmissionTest, AdmitsAndExpandsAValidPublish) {
 TEST(AdmissionTest, OnlyDesksPublish) {
   world w;
   auto partner = *w.reg.find_principal("HU.partner");
-  EXPECT_EQ(code(admit_publish(w.reg, partner, alert_from("HU", {"AT"}), signed_by(w.hu_key, "HU-1"), {}, now)),
+  EXPECT_EQ(code(admit_publish(w.reg, partner, alert_from("HU", {"AT"}),
+                               signed_by(w.hu_key, "HU-1"), {}, now)),
             core::errc::permission_denied);
 }
 
 TEST(AdmissionTest, OriginMustBeThePrincipalsMember) {
   world w;
-  auto r = admit_publish(w.reg, w.desk, alert_from("HU", {"AT"}), signed_by(w.at_key, "AT-1"), {}, now);
+  auto r =
+      admit_publish(w.reg, w.desk, alert_from("HU", {"AT"}), signed_by(w.at_key, "AT-1"), {}, now);
   EXPECT_EQ(code(r), core::errc::permission_denied);
 }
 
 TEST(AdmissionTest, KeyOfAnotherMemberIsRefused) {
   world w;
-  auto r = admit_publish(w.reg, w.desk, alert_from("AT", {"HU"}), signed_by(w.hu_key, "HU-1"), {}, now);
+  auto r =
+      admit_publish(w.reg, w.desk, alert_from("AT", {"HU"}), signed_by(w.hu_key, "HU-1"), {}, now);
   EXPECT_EQ(code(r), core::errc::permission_denied);
 }
 
 TEST(AdmissionTest, UnknownOrRevokedKeyOrBadSignatureIsBadSignature) {
   world w;
   auto a = alert_from("AT", {"HU"});
-  EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.at_key, "AT-9"), {}, now)), core::errc::bad_signature);
-  EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.at_key, "AT-0"), {}, now)), core::errc::bad_signature);
+  EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.at_key, "AT-9"), {}, now)),
+            core::errc::bad_signature);
+  EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.at_key, "AT-0"), {}, now)),
+            core::errc::bad_signature);
   auto tampered = signed_by(w.at_key, "AT-1");
   tampered.payload = "payloaD";
   EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, tampered, {}, now)), core::errc::bad_signature);
-  EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.hu_key, "AT-1"), {}, now)), core::errc::bad_signature);
+  EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.hu_key, "AT-1"), {}, now)),
+            core::errc::bad_signature);
 }
 
 TEST(AdmissionTest, InvalidFieldsAndRecipientsAreInvalidArgument) {
@@ -99,7 +109,8 @@ TEST(AdmissionTest, InvalidFieldsAndRecipientsAreInvalidArgument) {
   a.subject.clear();
   EXPECT_EQ(code(admit_publish(w.reg, w.desk, a, signed_by(w.at_key, "AT-1"), {}, now)),
             core::errc::invalid_argument);
-  EXPECT_EQ(code(admit_publish(w.reg, w.desk, alert_from("AT", {"XX"}), signed_by(w.at_key, "AT-1"), {}, now)),
+  EXPECT_EQ(code(admit_publish(w.reg, w.desk, alert_from("AT", {"XX"}), signed_by(w.at_key, "AT-1"),
+                               {}, now)),
             core::errc::invalid_argument);
   auto stale = alert_from("AT", {"HU"});
   stale.created_at = now - std::chrono::hours(24 * 30);

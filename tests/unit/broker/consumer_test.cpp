@@ -11,7 +11,8 @@
 namespace liaison::broker {
 namespace {
 
-core::stored_alert_ptr alert(std::uint64_t seq, std::vector<std::string> members, core::tlp level = core::tlp::amber,
+core::stored_alert_ptr alert(std::uint64_t seq, std::vector<std::string> members,
+                             core::tlp level = core::tlp::amber,
                              std::vector<std::string> named = {}) {
   auto a = std::make_shared<core::stored_alert>();
   a->seq = seq;
@@ -77,7 +78,9 @@ class fake_sink final : public delivery_sink {
     return true;
   }
   bool wants_more() const override { return queued.size() < capacity_ / 2 + 1; }
-  void consumer_failed(const std::string&, const core::error& why) override { failures.push_back(why.message); }
+  void consumer_failed(const std::string&, const core::error& why) override {
+    failures.push_back(why.message);
+  }
   void drain() { queued.clear(); }
 
  private:
@@ -98,9 +101,10 @@ class ConsumerTest : public ::testing::Test {
 
   std::shared_ptr<consumer> make(hub& h, std::uint64_t position, std::size_t page = 100,
                                  core::tlp clearance = core::tlp::red) {
-    return std::make_shared<consumer>(consumer_identity{{"HU.desk", "console"}, "HU", clearance}, position, position,
-                                      sink, h, log, page, [this](core::audit_event e) { audits.push_back(e); },
-                                      [] { return core::time_point{}; });
+    return std::make_shared<consumer>(
+        consumer_identity{{"HU.desk", "console"}, "HU", clearance}, position, position, sink, h,
+        log, page, [this](core::audit_event e) { audits.push_back(e); },
+        [] { return core::time_point{}; });
   }
   void commit(hub& h, std::vector<core::stored_alert_ptr> alerts) {
     for (auto& a : alerts) log.committed.push_back(a);
@@ -123,7 +127,7 @@ TEST_F(ConsumerTest, AlertsFannedOutDuringTheBacklogReadAreNotLost) {
   hub h(0);
   commit(h, {alert(1, {"HU"}), alert(2, {"HU"})});
   auto c = make(h, 0);
-  c->start();  // the fetch sees seqs 1-2...
+  c->start();                                       // the fetch sees seqs 1-2...
   commit(h, {alert(3, {"HU"}), alert(4, {"HU"})});  // ...while 3-4 go live without us
   log.complete_next();
   // The hub is past what the page scanned: the consumer reads again instead
@@ -242,8 +246,9 @@ TEST(HubTest, ClaimHandsOverAndReleaseOnlyForgetsTheCurrentOwner) {
   fake_log log;
   auto sink = std::make_shared<fake_sink>();
   auto make = [&] {
-    return std::make_shared<consumer>(consumer_identity{{"HU.desk", "c"}, "HU", core::tlp::red}, 0, 0, sink, h, log,
-                                      10, [](core::audit_event) {}, [] { return core::time_point{}; });
+    return std::make_shared<consumer>(
+        consumer_identity{{"HU.desk", "c"}, "HU", core::tlp::red}, 0, 0, sink, h, log, 10,
+        [](core::audit_event) {}, [] { return core::time_point{}; });
   };
   auto first = make();
   auto second = make();

@@ -34,11 +34,14 @@ errc code_of(const alert& a, const alert_limits& l = {}) {
   return r.has_value() ? errc{} : r.error().code;
 }
 
-TEST(AlertRulesTest, AcceptsAValidAlert) { EXPECT_TRUE(validate_alert(valid_alert(), {}, now).has_value()); }
+TEST(AlertRulesTest, AcceptsAValidAlert) {
+  EXPECT_TRUE(validate_alert(valid_alert(), {}, now).has_value());
+}
 
 TEST(AlertRulesTest, RejectsNonCanonicalIds) {
   auto a = valid_alert();
-  a.id = "3F2B6C1E-8A4D-4F6B-9C2E-1D5A7B9E0F12";  // upper case would make a second key for the same UUID
+  a.id = "3F2B6C1E-8A4D-4F6B-9C2E-1D5A7B9E0F12";  // upper case would make a second key for the same
+                                                  // UUID
   EXPECT_EQ(code_of(a), errc::invalid_argument);
   a.id = "not-a-uuid";
   EXPECT_EQ(code_of(a), errc::invalid_argument);

@@ -7,7 +7,8 @@ namespace {
 
 registry_data sample() {
   registry_data d;
-  for (const char* code : {"AL", "AT", "BA", "HU", "ME", "MK", "RS", "XK"}) d.members.push_back({code, code});
+  for (const char* code : {"AL", "AT", "BA", "HU", "ME", "MK", "RS", "XK"})
+    d.members.push_back({code, code});
   d.groups.push_back({"WB6", {"AL", "BA", "ME", "MK", "RS", "XK"}});
   d.groups.push_back({"ALL", {"AL", "AT", "BA", "HU", "ME", "MK", "RS", "XK"}});
   d.principals.push_back({"AT.desk", "AT", role::desk, tlp::red});

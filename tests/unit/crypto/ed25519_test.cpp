@@ -1,7 +1,7 @@
-#include "crypto/alert_signature.hpp"
 #include "crypto/ed25519.hpp"
-#include "crypto/sha256.hpp"
 #include "core/hex.hpp"
+#include "crypto/alert_signature.hpp"
+#include "crypto/sha256.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,9 @@ namespace {
 
 namespace v1 = liaison::v1;
 
-std::string bytes_of(const google::protobuf::Message& m) { return m.SerializeAsString(); }
+std::string bytes_of(const google::protobuf::Message& m) {
+  return m.SerializeAsString();
+}
 
 v1::Alert sample_alert() {
   v1::Alert a;
@@ -68,7 +70,8 @@ TEST(CodecTest, UnspecifiedEnumsAreMissingAndUnknownValuesAreInvalid) {
 
 TEST(CodecTest, RejectsGarbageUnknownFieldsAndOutOfRangeTimes) {
   EXPECT_FALSE(decode_alert("\xff\xff\xff\xff").has_value());
-  auto with_unknown = bytes_of(sample_alert()) + std::string("\xf8\x07\x01", 3);  // field 127, varint 1
+  auto with_unknown =
+      bytes_of(sample_alert()) + std::string("\xf8\x07\x01", 3);  // field 127, varint 1
   auto r = decode_alert(with_unknown);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, core::errc::invalid_argument);
@@ -173,12 +176,14 @@ TEST(CodecTest, ServerOnlyOrEmptyFramesFromAClientAreInvalid) {
 }
 
 TEST(CodecTest, JsonFramesUseTheCanonicalMapping) {
-  auto r = decode_request(R"({"correlationId":"5","ack":{"consumer":"c","upToSeq":"12"}})", wire_format::json);
+  auto r = decode_request(R"({"correlationId":"5","ack":{"consumer":"c","upToSeq":"12"}})",
+                          wire_format::json);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   auto* a = std::get_if<ack>(&r->body);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->up_to_seq, 12u);
-  EXPECT_FALSE(decode_request(R"({"ack":{"consumer":"c","bogus":1}})", wire_format::json).has_value());
+  EXPECT_FALSE(
+      decode_request(R"({"ack":{"consumer":"c","bogus":1}})", wire_format::json).has_value());
   EXPECT_FALSE(decode_request(R"({"ack":)", wire_format::json).has_value());
   auto text = encode_reply(5, pong{3}, wire_format::json);
   EXPECT_NE(text.find("\"pong\""), std::string::npos);
@@ -203,8 +208,8 @@ TEST(CodecTest, DeliverEncodingIsByteForByteProtobufs) {
   core::stored_alert a;
   a.signed_bytes = {std::string(70000, '\x01'), std::string(64, 's'), "HU-12"};
   a.recipients.members = {"AT", "HU", "RS"};
-  for (std::int64_t us : {std::int64_t{1'780'000'000'123'456}, std::int64_t{0}, std::int64_t{-1'500'000},
-                          std::int64_t{1'000'000}}) {
+  for (std::int64_t us : {std::int64_t{1'780'000'000'123'456}, std::int64_t{0},
+                          std::int64_t{-1'500'000}, std::int64_t{1'000'000}}) {
     for (std::uint64_t seq : {std::uint64_t{1}, std::uint64_t{300}, std::uint64_t{1} << 40}) {
       a.seq = seq;
       a.received_at = core::time_point{std::chrono::microseconds(us)};
@@ -217,9 +222,11 @@ TEST(CodecTest, DeliverEncodingIsByteForByteProtobufs) {
       d->mutable_envelope()->set_key_id(a.signed_bytes.key_id);
       auto seconds = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
       d->mutable_received_at()->set_seconds(seconds);
-      d->mutable_received_at()->set_nanos(static_cast<std::int32_t>((us - seconds * 1'000'000) * 1000));
+      d->mutable_received_at()->set_nanos(
+          static_cast<std::int32_t>((us - seconds * 1'000'000) * 1000));
       for (const auto& m : a.recipients.members) d->add_recipients(m);
-      EXPECT_EQ(encode_deliver(a, "console", wire_format::binary), expected.SerializeAsString()) << us << " " << seq;
+      EXPECT_EQ(encode_deliver(a, "console", wire_format::binary), expected.SerializeAsString())
+          << us << " " << seq;
       auto native = encode_deliver(a, "console", wire_format::native);
       EXPECT_EQ(native.substr(4), expected.SerializeAsString());
     }
@@ -233,7 +240,8 @@ TEST(CodecTest, DeliverEncodingIsByteForByteProtobufs) {
 }
 
 TEST(CodecTest, ErrorRepliesCarryTheStableCode) {
-  auto bytes = encode_reply(3, core::make_error(core::errc::bad_signature, "no"), wire_format::binary);
+  auto bytes =
+      encode_reply(3, core::make_error(core::errc::bad_signature, "no"), wire_format::binary);
   v1::Frame f;
   ASSERT_TRUE(f.ParseFromString(bytes));
   EXPECT_EQ(f.correlation_id(), 3u);
@@ -249,7 +257,8 @@ TEST(CodecTest, ErrorRepliesAreReadableWhenTheMessageIsNotUtf8) {
   const auto text = std::string("{\"\0\0\0\x80", 6) + "correlationId\":\"9\"}";
   auto decoded = decode_request(text, wire_format::json);
   ASSERT_FALSE(decoded.has_value());
-  auto cut = core::make_error(core::errc::invalid_argument, "id '" + std::string(63, 'a') + "\xc3'");
+  auto cut =
+      core::make_error(core::errc::invalid_argument, "id '" + std::string(63, 'a') + "\xc3'");
   for (const auto& e : {decoded.error(), cut}) {
     v1::Frame binary;
     ASSERT_TRUE(binary.ParseFromString(encode_reply(1, e, wire_format::binary)));
@@ -258,7 +267,9 @@ TEST(CodecTest, ErrorRepliesAreReadableWhenTheMessageIsNotUtf8) {
     v1::Frame native;
     ASSERT_TRUE(native.ParseFromString(encode_reply(1, e, wire_format::native).substr(4)));
     v1::Frame json;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(encode_reply(1, e, wire_format::json), &json).ok());
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(encode_reply(1, e, wire_format::json), &json)
+            .ok());
     EXPECT_EQ(json.error().message(), binary.error().message());
   }
 }
