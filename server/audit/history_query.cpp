@@ -198,6 +198,24 @@ core::result<page_request> page(const query_params& params, const query_limits& 
   return p;
 }
 
+// `from`, `to` (from < to) and the page: the same for both lists.
+template <class Query>
+std::optional<core::error> read_window_and_page(const query_params& params,
+                                                const query_limits& limits, cursor_kind kind,
+                                                Query& q) {
+  auto from = instant(params, "from");
+  if (!from) return from.error();
+  auto to = instant(params, "to");
+  if (!to) return to.error();
+  if (auto e = check_order(*from, *to)) return *e;
+  q.filter.from = *from;
+  q.filter.to = *to;
+  auto p = page(params, limits, kind);
+  if (!p) return p.error();
+  q.page = *p;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(export_format f) {
@@ -275,16 +293,7 @@ core::result<alert_query> parse_alert_query(const query_params& params,
     if (auto e = check_text("q", *text, limits.max_text_bytes)) return *e;
     q.filter.text = *text;
   }
-  auto from = instant(params, "from");
-  if (!from) return from.error();
-  auto to = instant(params, "to");
-  if (!to) return to.error();
-  if (auto e = check_order(*from, *to)) return *e;
-  q.filter.from = *from;
-  q.filter.to = *to;
-  auto p = page(params, limits, cursor_kind::alerts);
-  if (!p) return p.error();
-  q.page = *p;
+  if (auto e = read_window_and_page(params, limits, cursor_kind::alerts, q)) return *e;
   return q;
 }
 
@@ -301,16 +310,7 @@ core::result<audit_query> parse_audit_query(const query_params& params,
     if (!values) return values.error();
     *out = std::move(*values);
   }
-  auto from = instant(params, "from");
-  if (!from) return from.error();
-  auto to = instant(params, "to");
-  if (!to) return to.error();
-  if (auto e = check_order(*from, *to)) return *e;
-  q.filter.from = *from;
-  q.filter.to = *to;
-  auto p = page(params, limits, cursor_kind::audit_log);
-  if (!p) return p.error();
-  q.page = *p;
+  if (auto e = read_window_and_page(params, limits, cursor_kind::audit_log, q)) return *e;
   return q;
 }
 

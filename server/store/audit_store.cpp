@@ -26,9 +26,11 @@ struct audit_store::impl {
 audit_store::audit_store(config::database_section database, config::audit_section audit) {
   detail::query_pool_options o;
   o.database = std::move(database);
-  o.application_name = "liaisond auditor queries";
+  o.name = "auditor queries";
   o.threads = audit.query_threads;
+  o.read_only = true;
   o.statement_timeout = audit.query_timeout;
+  o.timeout_message = "the query took longer than audit.query_timeout; narrow the filters";
   impl_ = std::make_unique<impl>(std::move(o));
 }
 

@@ -19,13 +19,13 @@ core::error unavailable() {
 }
 
 template <class F>
-void call_quietly(const F& f) {
+void call_quietly(const std::string& name, const F& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    spdlog::error("auditor queries: a completion handler threw: {}", e.what());
+    spdlog::error("{}: a completion handler threw: {}", name, e.what());
   } catch (...) {
-    spdlog::error("auditor queries: a completion handler threw");
+    spdlog::error("{}: a completion handler threw", name);
   }
 }
 
@@ -49,16 +49,25 @@ struct query_pool::impl {
   std::vector<std::thread> threads;
 
   std::unique_ptr<session> connect() {
-    auto s = std::make_unique<session>(options.database.url, options.application_name);
-    pqxx::nontransaction tx(s->conn());
-    // Auditors read; a bug or an injected statement cannot write through here.
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(options.statement_timeout).count();
-    tx.exec_params(
-        "SELECT set_config('default_transaction_read_only', 'on', false), "
-        "set_config('statement_timeout', $1, false)",
-        std::to_string(ms));
+    auto s = std::make_unique<session>(options.database.url, "liaisond " + options.name);
+    {
+      pqxx::nontransaction tx(s->conn());
+      // A reader cannot write through here, whatever a bug or an injected
+      // statement asks.
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.statement_timeout).count();
+      tx.exec_params(
+          "SELECT set_config('default_transaction_read_only', $1, false), "
+          "set_config('statement_timeout', $2, false)",
+          options.read_only ? "on" : "off", std::to_string(ms));
+    }
+    if (options.prepare) options.prepare(s->conn());
     return s;
+  }
+
+  template <class F>
+  void call_quietly(const F& f) const {
+    detail::call_quietly(options.name, f);
   }
 
   void fail_all(std::unique_lock<std::mutex>& lock) {
@@ -81,7 +90,7 @@ struct query_pool::impl {
           ++connected;
         } catch (...) {
           auto f = classify_current_exception(false);
-          spdlog::warn("auditor queries: cannot connect to the database: {}", f.what);
+          spdlog::warn("{}: cannot connect to the database: {}", options.name, f.what);
           const auto deadline = std::chrono::steady_clock::now() + delay.next();
           std::unique_lock lock(mutex);
           for (;;) {
@@ -97,8 +106,11 @@ struct query_pool::impl {
       {
         std::unique_lock lock(mutex);
         if (!wake.wait_for(lock, idle_probe, [&] { return stopping || !jobs.empty(); })) {
+          // Idle: drop a connection the server has closed before a read
+          // needs it.
           lock.unlock();
           if (!db->probe()) {
+            spdlog::warn("{}: database connection lost while idle", options.name);
             db.reset();
             std::lock_guard relock(mutex);
             --connected;
@@ -118,9 +130,9 @@ struct query_pool::impl {
       } catch (...) {
         auto f = classify_current_exception(db->is_open());
         if (f.kind == failure_kind::other) {
-          spdlog::error("auditor queries: query failed: {}", f.what);
+          spdlog::error("{}: query failed: {}", options.name, f.what);
         } else {
-          spdlog::error("auditor queries: database connection lost: {}", f.what);
+          spdlog::error("{}: database connection lost: {}", options.name, f.what);
           db.reset();
           std::lock_guard lock(mutex);
           --connected;
@@ -131,11 +143,11 @@ struct query_pool::impl {
     }
   }
 
-  // A statement cancelled by statement_timeout is the auditor's to narrow.
-  static core::error query_error(const failure& f) {
-    if (f.kind == failure_kind::other && f.what.find("statement timeout") != std::string::npos)
-      return core::make_error(core::errc::resource_exhausted,
-                              "the query took longer than audit.query_timeout; narrow the filters");
+  // A statement cancelled by statement_timeout is the caller's to narrow.
+  core::error query_error(const failure& f) const {
+    if (f.kind == failure_kind::other && !options.timeout_message.empty() &&
+        f.what.find("statement timeout") != std::string::npos)
+      return core::make_error(core::errc::resource_exhausted, options.timeout_message);
     return to_error(f);
   }
 };
@@ -175,12 +187,12 @@ void query_pool::enqueue(run_fn run, fail_fn fail) {
       refused = unavailable();
     else if (impl_->jobs.size() >= impl_->options.queue_max)
       refused = core::make_error(core::errc::resource_exhausted,
-                                 "too many auditor queries are waiting; retry later");
+                                 "too many " + impl_->options.name + " are waiting; retry later");
     else
       impl_->jobs.push_back({std::move(run), std::move(fail)});
   }
   if (refused) {
-    call_quietly([&] { fail(*refused); });
+    impl_->call_quietly([&] { fail(*refused); });
     return;
   }
   impl_->wake.notify_one();

@@ -1,7 +1,9 @@
-// Private to store/: a small pool of threads, each with its own read-only
-// connection, running queued reads and completing their callers through a
-// callback on the pool thread. Bounded queue; a lost connection fails the
-// read in flight with UNAVAILABLE and is replaced with back-off.
+// Private to store/: a small pool of threads, each with its own connection,
+// running queued reads and completing their callers through a callback on
+// the pool thread. A lost connection fails the read in flight with
+// UNAVAILABLE and is replaced with back-off; while no thread is connected,
+// queued reads fail at once rather than wait. Serves the consumers' reader
+// and the auditors' queries.
 #pragma once
 
 #include "config/server_config.hpp"
@@ -17,10 +19,14 @@ namespace liaison::store::detail {
 
 struct query_pool_options {
   config::database_section database;
-  std::string application_name;
+  std::string name;  // in log lines and as the connection's application_name
   std::size_t threads = 1;
-  std::size_t queue_max = 256;
+  std::size_t queue_max = 256;         // queued reads beyond it get RESOURCE_EXHAUSTED
+  bool read_only = false;              // every transaction of the connections read only
   core::duration statement_timeout{};  // zero: the server's default
+  std::string timeout_message;         // RESOURCE_EXHAUSTED's message when a read hits it
+  // Run on each new connection, e.g. to prepare statements.
+  std::function<void(pqxx::connection&)> prepare;
 };
 
 class query_pool {
