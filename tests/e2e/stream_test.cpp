@@ -275,7 +275,15 @@ TEST_F(StreamTest, SlowReaderKeepsServerMemoryBoundedAndOthersServed) {
   }
   auto after = rss_kib();
   // Unbounded buffering would hold the whole 40 MiB for the stalled reader.
-  EXPECT_LT(after - before, 24 * 1024)
+  // In the sanitizer build (this test and liaisond come from the same build)
+  // the server's heap also carries ASan's redzones, shadow memory and
+  // quarantine; the bound stays below the 40 MiB of payload either way.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long bound_kib = 36 * 1024;
+#else
+  constexpr long bound_kib = 24 * 1024;
+#endif
+  EXPECT_LT(after - before, bound_kib)
       << "RSS grew from " << before << " KiB to " << after << " KiB";
   stalled->signal(SIGKILL);
 }
