@@ -24,8 +24,7 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-void check_admitted(const store::publish_request& r, const core::alert& a,
-                    const core::envelope& e) {
+void check_admitted(const core::publish_request& r, const core::alert& a, const core::envelope& e) {
   const auto& w = fuzz::world();
   LIAISON_FUZZ_CHECK(r.signed_bytes.payload == e.payload, "the payload is stored byte for byte");
   LIAISON_FUZZ_CHECK(r.signed_bytes.signature == e.signature && r.signed_bytes.key_id == e.key_id,

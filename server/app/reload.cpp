@@ -1,5 +1,6 @@
 #include "app/reload.hpp"
 
+#include "audit/event.hpp"
 #include "net/tls.hpp"
 
 #include <spdlog/spdlog.h>
@@ -12,9 +13,11 @@ namespace {
 
 void audit_reload(broker::exchange& exchange, const config::server_config& config,
                   std::string outcome, const nlohmann::json& detail) {
-  exchange.audit(core::audit_event{
-      exchange.now(), "server", "", std::string(core::audit_action::config_reload), config.node_id,
-      std::move(outcome), detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  exchange.audit(audit::event(exchange.now(), core::audit_action::config_reload)
+                     .subject(config.node_id)
+                     .outcome(outcome)
+                     .with_all(detail)
+                     .build());
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 #include "app/server.hpp"
 
-#include "app/audit_services.hpp"
 #include "app/reload.hpp"
+#include "auditors/audit_services.hpp"
 
+#include "audit/event.hpp"
 #include "broker/exchange.hpp"
 #include "net/http_api.hpp"
 #include "net/https_listener.hpp"
@@ -133,18 +134,18 @@ int run_server(const config::server_config& config, const run_options& options) 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
-  app::audit_services auditors(config, system_now);
+  auditors::audit_services auditors(config, system_now);
   auditors.start();
 
   asio::io_context io;
   const std::string server_name = "liaisond/" LIAISON_VERSION " " + config.node_id;
   net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native,
-                              server_name);
+                              net::native_session_limits(config.native, config.audit), server_name);
   native.listen(config.native.listen);
   net::http_router router;
-  net::https_listener https(io, exchange,
-                            net::make_server_tls(config.tls, /*require_client_certificate=*/false),
-                            config.https, router, server_name);
+  net::https_listener https(
+      io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
+      config.https, net::stream_session_limits(config.https, config.audit), router, server_name);
   net::add_core_routes(router, [&] { return render_metrics(exchange, native, https); });
   auditors.add_routes(router);
   https.listen(config.https.listen);
@@ -156,9 +157,11 @@ int run_server(const config::server_config& config, const run_options& options) 
   spdlog::info("HTTPS API and WebSocket stream listening on {} (TLS 1.3)", https_at);
   if (!options.port_file.empty())
     write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
-  exchange.audit(core::audit_event{
-      exchange.now(), "server", "", std::string(core::audit_action::server_start), config.node_id,
-      "ok", nlohmann::json{{"native", native_at}, {"https", https_at}}.dump()});
+  exchange.audit(audit::event(exchange.now(), core::audit_action::server_start)
+                     .subject(config.node_id)
+                     .with("native", native_at)
+                     .with("https", https_at)
+                     .build());
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::thread reloader;

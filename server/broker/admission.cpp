@@ -5,7 +5,7 @@
 
 namespace liaison::broker {
 
-core::result<store::publish_request> admit_publish(
+core::result<core::publish_request> admit_publish(
     const core::registry& registry, const core::principal& who, const core::alert& decoded,
     const core::envelope& signed_alert, const core::alert_limits& limits, core::time_point now) {
   using core::errc;
@@ -34,7 +34,7 @@ core::result<store::publish_request> admit_publish(
     return make_error(errc::bad_signature, "the signature does not verify with key '" +
                                                key->key_id + "' over the payload bytes");
 
-  store::publish_request out;
+  core::publish_request out;
   out.actor = who.id;
   out.actor_member = who.member;
   out.alert_id = decoded.id;

@@ -5,9 +5,9 @@
 
 #include "core/alert_rules.hpp"
 #include "core/error.hpp"
+#include "core/records.hpp"
 #include "core/registry.hpp"
 #include "core/types.hpp"
-#include "store/records.hpp"
 
 namespace liaison::broker {
 
@@ -20,7 +20,7 @@ namespace liaison::broker {
 //                     not verify over the exact payload bytes;
 //  INVALID_ARGUMENT   a recipient is unknown or the recipients expand to nobody.
 // Thread-safe.
-core::result<store::publish_request> admit_publish(
+core::result<core::publish_request> admit_publish(
     const core::registry& registry, const core::principal& who, const core::alert& decoded,
     const core::envelope& signed_alert, const core::alert_limits& limits, core::time_point now);
 

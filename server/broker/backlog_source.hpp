@@ -3,7 +3,7 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "store/records.hpp"
+#include "core/records.hpp"
 
 #include <functional>
 #include <string>
@@ -16,7 +16,7 @@ class backlog_source {
   // See store::reader::fetch_backlog: alerts for `member` after `after_seq`,
   // at most `limit`, with scanned_to. `done` may run on any thread.
   virtual void fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
-                             std::function<void(core::result<store::backlog_page>)> done) = 0;
+                             std::function<void(core::result<core::backlog_page>)> done) = 0;
 };
 
 }  // namespace liaison::broker

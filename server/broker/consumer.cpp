@@ -3,7 +3,7 @@
 #include "broker/disclosure.hpp"
 #include "broker/hub.hpp"
 
-#include <nlohmann/json.hpp>
+#include "audit/event.hpp"
 
 namespace liaison::broker {
 
@@ -51,12 +51,12 @@ void consumer::fetch_locked() {
   fetching_ = true;
   std::weak_ptr<consumer> weak = weak_from_this();
   backlog_.fetch_backlog(who_.member, position_, page_size_,
-                         [weak](core::result<store::backlog_page> page) {
+                         [weak](core::result<core::backlog_page> page) {
                            if (auto self = weak.lock()) self->on_page(std::move(page));
                          });
 }
 
-void consumer::on_page(core::result<store::backlog_page> page) {
+void consumer::on_page(core::result<core::backlog_page> page) {
   std::unique_lock lock(mutex_);
   fetching_ = false;
   if (mode_ != mode::catching_up) return;
@@ -91,13 +91,14 @@ void consumer::on_page(core::result<store::backlog_page> page) {
 bool consumer::deliver_locked(const core::stored_alert_ptr& alert) {
   if (alert->seq <= position_) return true;  // already delivered (backlog/live overlap)
   if (auto reason = withhold_reason(*alert, who_.member, who_.clearance)) {
-    nlohmann::json detail{{"seq", alert->seq},
-                          {"alert_id", alert->alert_id},
-                          {"member", who_.member},
-                          {"reason", *reason}};
-    audit_(core::audit_event{
-        now_(), who_.key.principal, who_.member, "consumer.withhold", who_.key.name, "ok",
-        detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    audit_(audit::event(now_(), core::audit_action::withhold)
+               .by(who_.key.principal, who_.member)
+               .subject(who_.key.name)
+               .with("seq", alert->seq)
+               .with("alert_id", alert->alert_id)
+               .with("member", who_.member)
+               .with("reason", *reason)
+               .build());
     position_ = alert->seq;
     return true;
   }
@@ -132,6 +133,16 @@ std::uint64_t consumer::position() const {
 std::uint64_t consumer::cursor() const {
   std::lock_guard lock(mutex_);
   return cursor_;
+}
+
+core::result<bool> consumer::check_ack(std::uint64_t up_to_seq) const {
+  std::lock_guard lock(mutex_);
+  if (up_to_seq > position_)
+    return core::make_error(core::errc::invalid_argument,
+                            "cannot acknowledge seq " + std::to_string(up_to_seq) + ": consumer '" +
+                                who_.key.name + "' was delivered up to seq " +
+                                std::to_string(position_));
+  return up_to_seq > cursor_;
 }
 
 void consumer::acknowledged(std::uint64_t up_to_seq) {

@@ -9,8 +9,8 @@
 #include "broker/backlog_source.hpp"
 #include "broker/delivery_sink.hpp"
 #include "core/audit_event.hpp"
+#include "core/records.hpp"
 #include "core/types.hpp"
-#include "store/records.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -23,7 +23,7 @@ namespace liaison::broker {
 class hub;
 
 struct consumer_identity {
-  store::consumer_key key;
+  core::consumer_key key;
   std::string member;
   core::tlp clearance = core::tlp::red;
 };
@@ -55,6 +55,9 @@ class consumer : public std::enable_shared_from_this<consumer> {
   // Highest seq handed to the sink or skipped (withheld by disclosure rules).
   std::uint64_t position() const;
   std::uint64_t cursor() const;
+  // The acknowledgement rule: INVALID_ARGUMENT beyond position(); false at
+  // or below the cursor (nothing to store); true when the cursor moves.
+  core::result<bool> check_ack(std::uint64_t up_to_seq) const;
   // Records a committed acknowledgement (cursor only moves forward).
   void acknowledged(std::uint64_t up_to_seq);
   bool is_live() const;
@@ -62,7 +65,7 @@ class consumer : public std::enable_shared_from_this<consumer> {
  private:
   enum class mode { idle, catching_up, live, stopped };
   void fetch_locked();
-  void on_page(core::result<store::backlog_page> page);
+  void on_page(core::result<core::backlog_page> page);
   // Offers one alert; false when the sink is full. Advances position_.
   bool deliver_locked(const core::stored_alert_ptr& alert);
 

@@ -1,33 +1,17 @@
 #include "broker/exchange.hpp"
 
+#include "audit/event.hpp"
 #include "broker/admission.hpp"
 #include "core/names.hpp"
 
-#include <nlohmann/json.hpp>
-
 namespace liaison::broker {
 namespace {
-
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-core::audit_event event_of(const core::principal& who, core::time_point at, std::string_view action,
-                           std::string subject, std::string outcome, std::string detail) {
-  return core::audit_event{at,
-                           who.id,
-                           who.member,
-                           std::string(action),
-                           std::move(subject),
-                           std::move(outcome),
-                           std::move(detail)};
-}
 
 class reader_backlog final : public backlog_source {
  public:
   explicit reader_backlog(store::reader& reader) : reader_(reader) {}
   void fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
-                     std::function<void(core::result<store::backlog_page>)> done) override {
+                     std::function<void(core::result<core::backlog_page>)> done) override {
     reader_.fetch_backlog(std::move(member), after_seq, limit, std::move(done));
   }
 
@@ -36,6 +20,50 @@ class reader_backlog final : public backlog_source {
 };
 
 }  // namespace
+
+// One durable consumer as its connection holds it.
+class exchange::durable final : public subscription_handle {
+ public:
+  durable(exchange& x, core::principal who, std::shared_ptr<consumer> c)
+      : exchange_(x), who_(std::move(who)), consumer_(std::move(c)) {}
+  ~durable() override { close(); }
+
+  void start() override { consumer_->start(); }
+  void on_room() override { consumer_->on_room(); }
+
+  void ack(std::uint64_t up_to_seq, std::function<void(core::result<void>)> done) override {
+    auto decision = consumer_->check_ack(up_to_seq);
+    if (!decision) return done(decision.error());
+    if (!*decision) return done({});  // at or below the cursor: nothing to store
+    const auto& key = consumer_->identity().key;
+    auto event = audit::event(exchange_.now(), core::audit_action::ack)
+                     .by(who_)
+                     .subject(key.name)
+                     .with("member", who_.member)
+                     .with("from_seq", consumer_->cursor() + 1)
+                     .with("up_to_seq", up_to_seq)
+                     .build();
+    std::weak_ptr<consumer> weak = consumer_;
+    exchange_.log_->writer().ack(key, up_to_seq, std::move(event),
+                                 [weak, up_to_seq, done = std::move(done)](core::result<void> r) {
+                                   if (r)
+                                     if (auto c = weak.lock()) c->acknowledged(up_to_seq);
+                                   done(std::move(r));
+                                 });
+  }
+
+  void close() override {
+    if (closed_.exchange(true)) return;
+    consumer_->stop();
+    exchange_.hub_->release(consumer_->identity().key, consumer_.get());
+  }
+
+ private:
+  exchange& exchange_;
+  const core::principal who_;
+  const std::shared_ptr<consumer> consumer_;
+  std::atomic<bool> closed_{false};
+};
 
 bool valid_consumer_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -60,31 +88,18 @@ exchange::~exchange() {
 }
 
 void exchange::start() {
-  reader_ = std::make_unique<store::reader>(config_.database);
-  backlog_ = std::make_unique<reader_backlog>(*reader_);
-  auto head = reader_->log_head_blocking();
-  hub_ = std::make_unique<broker::hub>(head);
-  fanout_ = std::make_unique<fanout_worker>(*hub_);
-  // The follower hands over batches in order; the fan-out happens on its own
-  // thread, never on the database writer's.
-  follower_ = std::make_unique<store::log_follower>(
-      config_.database, head,
-      [this](const std::vector<core::stored_alert_ptr>& alerts) { fanout_->push(alerts); });
-  writer_ = std::make_unique<store::writer>(
-      config_.database, now_, [this](const std::vector<core::stored_alert_ptr>& alerts) {
-        follower_->on_local_commit(alerts);
-      });
-  reader_->start();
-  fanout_->start();
-  follower_->start();
-  writer_->start();
+  // Every commit of every node reaches the hub once, in order, on the log's
+  // live-feed thread; the writer never waits for it.
+  log_ = std::make_unique<store::ordered_log>(
+      config_.database, now_,
+      [this](const std::vector<core::stored_alert_ptr>& alerts) { hub_->fan_out(alerts); });
+  hub_ = std::make_unique<broker::hub>(log_->open());
+  backlog_ = std::make_unique<reader_backlog>(log_->reader());
+  log_->start();
 }
 
 void exchange::stop() {
-  if (writer_) writer_->stop();
-  if (follower_) follower_->stop();
-  if (fanout_) fanout_->stop();
-  if (reader_) reader_->stop();
+  if (log_) log_->stop();
 }
 
 void exchange::replace_registry(std::shared_ptr<const core::registry> next) {
@@ -92,13 +107,15 @@ void exchange::replace_registry(std::shared_ptr<const core::registry> next) {
 }
 
 void exchange::publish(const core::principal& who, const core::alert& decoded,
-                       const core::envelope& signed_alert, store::publish_handler done) {
+                       const core::envelope& signed_alert, core::publish_handler done) {
   auto refuse = [&](const core::error& why) {
-    nlohmann::json detail{{"origin", decoded.origin.substr(0, 16)},
-                          {"key_id", signed_alert.key_id.substr(0, 64)},
-                          {"reason", why.message}};
-    writer_->audit(event_of(who, now_(), core::audit_action::publish, decoded.id.substr(0, 64),
-                            std::string(core::to_string(why.code)), dump(detail)));
+    audit(audit::event(now_(), core::audit_action::publish)
+              .by(who)
+              .subject(decoded.id.substr(0, 64))
+              .refused(why)
+              .with("origin", decoded.origin.substr(0, 16))
+              .with("key_id", signed_alert.key_id.substr(0, 64))
+              .build());
     done(why);
   };
   // The rate comes first: refusing is cheaper than checking the alert, let
@@ -112,44 +129,38 @@ void exchange::publish(const core::principal& who, const core::alert& decoded,
   auto reg = registry();
   auto admitted = admit_publish(*reg, who, decoded, signed_alert, config_.alerts, now_());
   if (!admitted) return refuse(admitted.error());
-  writer_->publish(std::move(*admitted), std::move(done));
+  log_->writer().publish(std::move(*admitted), std::move(done));
 }
 
 void exchange::reject_publish(const core::principal& who, const core::error& why) {
-  nlohmann::json detail{{"reason", why.message}};
-  writer_->audit(event_of(who, now_(), core::audit_action::publish, "",
-                          std::string(core::to_string(why.code)), dump(detail)));
+  audit(audit::event(now_(), core::audit_action::publish).by(who).refused(why).build());
 }
 
 void exchange::subscribe(const core::principal& who, const std::string& name, start_position start,
                          std::shared_ptr<delivery_sink> sink,
                          std::function<void(core::result<subscription>)> done) {
-  auto refuse = [&](core::error e) {
-    nlohmann::json detail{{"reason", e.message}};
-    writer_->audit(event_of(who, now_(), core::audit_action::subscribe, name.substr(0, 64),
-                            std::string(core::to_string(e.code)), dump(detail)));
-    done(std::move(e));
+  auto refuse = [this, who, name](core::error e) {
+    audit(audit::event(now_(), core::audit_action::subscribe)
+              .by(who)
+              .subject(name.substr(0, 64))
+              .refused(e)
+              .build());
+    return e;
   };
   if (who.role != core::role::desk && who.role != core::role::partner)
-    return refuse(core::make_error(
+    return done(refuse(core::make_error(
         core::errc::permission_denied,
-        "a " + std::string(core::to_string(who.role)) + " principal may not subscribe"));
+        "a " + std::string(core::to_string(who.role)) + " principal may not subscribe")));
   if (!valid_consumer_name(name))
-    return refuse(
-        core::make_error(core::errc::invalid_argument,
-                         "consumer name must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
-  store::consumer_key key{who.id, name};
-  reader_->open_consumer(
+    return done(
+        refuse(core::make_error(core::errc::invalid_argument,
+                                "consumer name must be 1 to 64 characters of A-Z a-z 0-9 . _ -")));
+  core::consumer_key key{who.id, name};
+  log_->reader().open_consumer(
       key, who.member,
-      [this, who, key, start, sink = std::move(sink),
-       done = std::move(done)](core::result<store::consumer_state> state) {
-        if (!state) {
-          nlohmann::json detail{{"reason", state.error().message}};
-          writer_->audit(event_of(who, now_(), core::audit_action::subscribe, key.name,
-                                  std::string(core::to_string(state.error().code)), dump(detail)));
-          done(state.error());
-          return;
-        }
+      [this, who, key, start, refuse, sink = std::move(sink),
+       done = std::move(done)](core::result<core::consumer_state> state) {
+        if (!state) return done(refuse(state.error()));
         std::uint64_t position = state->cursor;
         if (start.from == start_position::kind::from_seq)
           position = start.seq > 0 ? start.seq - 1 : 0;
@@ -158,61 +169,36 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
         auto c = std::make_shared<broker::consumer>(
             consumer_identity{key, who.member, who.clearance}, position, state->cursor, sink, *hub_,
             *backlog_, config_.database.backlog_page,
-            [this](core::audit_event e) { writer_->audit(std::move(e)); }, now_);
+            [this](core::audit_event e) { audit(std::move(e)); }, now_);
         if (auto previous = hub_->claim(key, c))
           previous->fail(
               core::make_error(core::errc::failed_precondition,
                                "consumer '" + key.name + "' was taken over by a newer connection"));
-        nlohmann::json detail{
-            {"member", who.member}, {"cursor", state->cursor}, {"resume_after", position}};
-        writer_->audit(
-            event_of(who, now_(), core::audit_action::subscribe, key.name, "ok", dump(detail)));
-        done(subscription{c, state->cursor, position});
+        audit(audit::event(now_(), core::audit_action::subscribe)
+                  .by(who)
+                  .subject(key.name)
+                  .with("member", who.member)
+                  .with("cursor", state->cursor)
+                  .with("resume_after", position)
+                  .build());
+        done(subscription{std::make_shared<durable>(*this, who, c), state->cursor, position});
       });
 }
 
-void exchange::unsubscribe(const std::shared_ptr<broker::consumer>& c) {
-  c->stop();
-  hub_->release(c->identity().key, c.get());
-}
-
-void exchange::ack(const core::principal& who, const std::shared_ptr<broker::consumer>& c,
-                   std::uint64_t up_to_seq, std::function<void(core::result<void>)> done) {
-  auto position = c->position();
-  if (up_to_seq > position) {
-    done(core::make_error(core::errc::invalid_argument,
-                          "cannot acknowledge seq " + std::to_string(up_to_seq) + ": consumer '" +
-                              c->identity().key.name + "' was delivered up to seq " +
-                              std::to_string(position)));
-    return;
-  }
-  auto cursor = c->cursor();
-  if (up_to_seq <= cursor) {
-    done({});
-    return;
-  }
-  nlohmann::json detail{{"member", who.member}, {"from_seq", cursor + 1}, {"up_to_seq", up_to_seq}};
-  auto event =
-      event_of(who, now_(), core::audit_action::ack, c->identity().key.name, "ok", dump(detail));
-  std::weak_ptr<broker::consumer> weak = c;
-  writer_->ack(c->identity().key, up_to_seq, std::move(event),
-               [weak, up_to_seq, done = std::move(done)](core::result<void> r) {
-                 if (r)
-                   if (auto self = weak.lock()) self->acknowledged(up_to_seq);
-                 done(std::move(r));
-               });
-}
-
 void exchange::audit(core::audit_event event) {
-  writer_->audit(std::move(event));
+  if (log_) log_->writer().audit(std::move(event));
 }
 
 bool exchange::ready() const {
-  return writer_ && writer_->connected();
+  return log_ && log_->writer().connected();
 }
 
 store::writer_stats exchange::writer_stats() const {
-  return writer_ ? writer_->stats() : store::writer_stats{};
+  return log_ ? log_->writer().stats() : store::writer_stats{};
+}
+
+store::log_follower::stats exchange::live_feed() const {
+  return log_ ? log_->live_feed() : store::log_follower::stats{};
 }
 
 }  // namespace liaison::broker

@@ -50,7 +50,7 @@ std::uint64_t hub::last_seq() const {
   return last_seq_;
 }
 
-std::shared_ptr<consumer> hub::claim(const store::consumer_key& key,
+std::shared_ptr<consumer> hub::claim(const core::consumer_key& key,
                                      const std::shared_ptr<consumer>& c) {
   std::lock_guard lock(mutex_);
   auto& slot = active_[{key.principal, key.name}];
@@ -59,7 +59,7 @@ std::shared_ptr<consumer> hub::claim(const store::consumer_key& key,
   return previous;
 }
 
-void hub::release(const store::consumer_key& key, const consumer* c) {
+void hub::release(const core::consumer_key& key, const consumer* c) {
   std::lock_guard lock(mutex_);
   auto it = active_.find({key.principal, key.name});
   if (it == active_.end()) return;

@@ -3,8 +3,8 @@
 // handles: consumers are owned by their connections.
 #pragma once
 
+#include "core/records.hpp"
 #include "core/types.hpp"
-#include "store/records.hpp"
 
 #include <cstdint>
 #include <map>
@@ -38,10 +38,10 @@ class hub {
 
   // Makes `c` the active consumer for `key` and returns the one it replaces,
   // if still alive (a reconnecting client takes over from its stale connection).
-  std::shared_ptr<consumer> claim(const store::consumer_key& key,
+  std::shared_ptr<consumer> claim(const core::consumer_key& key,
                                   const std::shared_ptr<consumer>& c);
   // Forgets `c` as the active consumer for `key` (if it still is).
-  void release(const store::consumer_key& key, const consumer* c);
+  void release(const core::consumer_key& key, const consumer* c);
 
   std::size_t attached_count() const;
 

@@ -63,6 +63,9 @@ max_in_flight_publishes = )"
 # lost and no publisher waits for it.
 outbox_max_bytes = )"
     << d.native.outbox_max_bytes << R"(
+# Durable consumers one connection may subscribe at a time (1 to 4096).
+max_consumers_per_connection = )"
+    << d.native.max_consumers_per_connection << R"(
 
 [https]
 # HTTPS JSON API (auditors, /healthz, /metrics) and the WebSocket stream
@@ -98,6 +101,12 @@ stream_ping_interval = )"
 # catches up from the database.
 stream_outbox_max_bytes = )"
     << d.https.stream_outbox_max_bytes << R"(
+# Publishes of one stream waiting for their commit; reading pauses beyond.
+stream_max_in_flight_publishes = )"
+    << d.https.stream_max_in_flight_publishes << R"(
+# Durable consumers one stream may subscribe at a time (1 to 4096).
+max_consumers_per_stream = )"
+    << d.https.max_consumers_per_stream << R"(
 
 [tls]
 # Files of the task force PKI, in PEM. Required, except crl_file.
@@ -141,6 +150,11 @@ reconnect_max = )"
 # Apply pending migrations (migrations/NNNN_verb_noun.sql) at start-up.
 apply_migrations = )"
     << (d.database.apply_migrations ? "true" : "false") << R"(
+# Committed alerts waiting in memory for live delivery. The database writer
+# never waits for live delivery: beyond this, the newest commits are read
+# back from the database once delivery catches up (late, never lost).
+live_queue_max = )"
+    << d.database.live_queue_max << R"(
 
 [registry]
 # Who takes part; reloaded on SIGHUP. Both keys are required.
@@ -216,6 +230,13 @@ query_timeout = )"
 # (format=ndjson or csv) stream every matching row, this many at a time.
 max_page_rows = )"
     << d.audit.max_page_rows << R"(
+# Deliveries (disclosures) are audited per consumer, one row for the seqs a
+# connection wrote within delivery_row_interval (and at its end), or sooner
+# once it wrote delivery_row_max_seqs of them.
+delivery_row_interval = )"
+    << t(d.audit.delivery_row_interval) << R"(
+delivery_row_max_seqs = )"
+    << d.audit.delivery_row_max_seqs << R"(
 
 [log]
 # trace, debug, info, warn or error.

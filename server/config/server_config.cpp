@@ -79,6 +79,7 @@ void read_native(table_reader r, native_section& n) {
     r.expected("outbox_max_bytes",
                "at least native.max_frame_bytes (" + std::to_string(n.max_frame_bytes) + ")",
                *r.node("outbox_max_bytes"));
+  r.read_count("max_consumers_per_connection", n.max_consumers_per_connection, 1, 4096);
   r.finish();
 }
 
@@ -99,6 +100,8 @@ void read_https(table_reader r, https_section& h) {
     r.expected("stream_outbox_max_bytes",
                "at least https.max_body_bytes (" + std::to_string(h.max_body_bytes) + ")",
                *r.node("stream_outbox_max_bytes"));
+  r.read_count("stream_max_in_flight_publishes", h.stream_max_in_flight_publishes, 1, huge);
+  r.read_count("max_consumers_per_stream", h.max_consumers_per_stream, 1, 4096);
   r.finish();
 }
 
@@ -122,6 +125,7 @@ void read_database(table_reader r, database_section& d) {
     r.expected("reconnect_max", "a duration not shorter than database.reconnect_min",
                *r.node("reconnect_max"));
   r.read_bool("apply_migrations", d.apply_migrations);
+  r.read_count("live_queue_max", d.live_queue_max, 1, huge);
   r.finish();
 }
 
@@ -154,6 +158,9 @@ void read_audit(table_reader r, audit_section& a, const fs::path& base) {
   r.read_count("query_threads", a.query_threads, 1, 64);
   r.read_duration("query_timeout", a.query_timeout, core::duration{std::chrono::milliseconds(100)});
   r.read_count("max_page_rows", a.max_page_rows, 10, 100000);
+  r.read_duration("delivery_row_interval", a.delivery_row_interval,
+                  core::duration{std::chrono::milliseconds(1)});
+  r.read_count("delivery_row_max_seqs", a.delivery_row_max_seqs, 1, 1'000'000);
   r.finish();
 }
 

@@ -34,6 +34,7 @@ struct native_section {
   std::size_t max_in_flight_publishes = 256;  // per connection; reading pauses beyond it
   std::size_t outbox_max_bytes =
       8 << 20;  // per connection; a consumer beyond it reads from the database
+  std::size_t max_consumers_per_connection = 16;  // durable consumers one connection may hold
 };
 
 // [https]: HTTPS API and WebSocket stream (Beast), same identity rules.
@@ -50,6 +51,8 @@ struct https_section {
   duration stream_ping_interval = 20s;  // the server pings an otherwise quiet stream this often
   std::size_t stream_outbox_max_bytes =
       8 << 20;  // per stream; a consumer beyond it reads from the database
+  std::size_t stream_max_in_flight_publishes = 256;  // per stream; reading pauses beyond it
+  std::size_t max_consumers_per_stream = 16;         // durable consumers one stream may hold
 };
 
 // [tls]: files of the task force PKI.
@@ -70,6 +73,9 @@ struct database_section {
   duration reconnect_min = 100ms;  // back-off after a lost connection...
   duration reconnect_max = 5s;     // ...doubling up to this
   bool apply_migrations = true;    // at start-up
+  // Committed alerts waiting in memory for live fan-out; beyond it the
+  // newest are read back from the database (store/log_follower.hpp).
+  std::size_t live_queue_max = 65536;
 };
 
 // [registry]: who takes part.
@@ -94,6 +100,11 @@ struct audit_section {
   std::size_t query_threads = 2;                 // connections serving auditors
   duration query_timeout = 30s;                  // statement_timeout of one query
   std::size_t max_page_rows = 1000;              // rows of a JSON page (largest limit)
+  // Deliveries are audited per consumer in one row for all the seqs written
+  // within this interval (and at the connection's end)...
+  duration delivery_row_interval = 250ms;
+  // ...or sooner, once a connection has written this many deliveries.
+  std::size_t delivery_row_max_seqs = 4096;
 };
 
 // [log]

@@ -1,6 +1,8 @@
 // One entry of the audit trail before it is chained: who did what to which
 // subject, with what outcome. Written for publishes, deliveries, acknowledgements,
 // rejections, failed authentications, queries and configuration reloads.
+// Build events with audit::event (audit/event.hpp); every action is one of
+// the constants below, never a string literal elsewhere.
 #pragma once
 
 #include "core/types.hpp"
@@ -20,6 +22,8 @@ struct audit_event {
   std::string detail;        // a JSON object, stored byte for byte as written
 };
 
+// Every action the server writes. docs/AUDIT.md lists what each one's
+// subject and detail hold; docs/ARCHITECTURE.md says how to add one.
 namespace audit_action {
 inline constexpr std::string_view server_start = "server.start";
 inline constexpr std::string_view config_reload = "config.reload";
@@ -27,8 +31,13 @@ inline constexpr std::string_view authenticate = "auth.connect";
 inline constexpr std::string_view publish = "alert.publish";
 inline constexpr std::string_view subscribe = "consumer.subscribe";
 inline constexpr std::string_view deliver = "consumer.deliver";
+inline constexpr std::string_view withhold = "consumer.withhold";
 inline constexpr std::string_view ack = "consumer.ack";
 inline constexpr std::string_view protocol_error = "protocol.error";
+inline constexpr std::string_view stream_open = "stream.open";
+inline constexpr std::string_view stream_close = "stream.close";
+inline constexpr std::string_view http_denied = "http.denied";
+inline constexpr std::string_view audit_query = "audit.query";
 }  // namespace audit_action
 
 }  // namespace liaison::core

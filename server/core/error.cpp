@@ -28,6 +28,8 @@ std::string_view to_string(errc code) {
       return "FAILED_PRECONDITION";
     case errc::internal:
       return "INTERNAL";
+    case errc::deadline_exceeded:
+      return "DEADLINE_EXCEEDED";
   }
   return "INTERNAL";
 }

@@ -22,6 +22,7 @@ enum class errc {
   not_found = 9,
   failed_precondition = 10,
   internal = 11,
+  deadline_exceeded = 12,
 };
 
 // The stable upper-case name, e.g. "INVALID_ARGUMENT".

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +100,14 @@ struct recipient_set {
   std::vector<std::string> named;
 };
 
+// The bytes of an alert's Deliver frame that every consumer shares, encoded
+// on first use, once per wire format (protocol::encode_deliver). Opaque to
+// everything but protocol/.
+struct shared_encoding {
+  std::once_flag once[3];
+  std::string bytes[3];
+};
+
 // A committed alert in the ordered log. Shared read-only between the log
 // follower, the fan-out hub and every consumer that delivers it.
 struct stored_alert {
@@ -110,6 +119,7 @@ struct stored_alert {
   core::tlp disclosure = tlp::red;
   envelope signed_bytes;
   time_point received_at{};
+  mutable shared_encoding wire;  // a memo, not part of the alert
 };
 using stored_alert_ptr = std::shared_ptr<const stored_alert>;
 

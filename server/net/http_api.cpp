@@ -46,10 +46,10 @@ awaitable<http_reply> publish(request_context& ctx) {
   auto& exchange = ctx.exchange;
   const auto& who = *ctx.who;
   // Named, not written inside the co_await expression (gcc bug 107288).
-  auto start = [&](std::function<void(core::result<store::publish_outcome>)> done) {
+  auto start = [&](std::function<void(core::result<core::publish_outcome>)> done) {
     exchange.publish(who, *decoded, *envelope, std::move(done));
   };
-  auto outcome = co_await await_callback<core::result<store::publish_outcome>>(std::move(start));
+  auto outcome = co_await await_callback<core::result<core::publish_outcome>>(std::move(start));
   if (!outcome) co_return error_reply(outcome.error());
   nlohmann::json body{{"id", decoded->id},
                       {"seq", outcome->seq},

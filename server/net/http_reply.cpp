@@ -28,6 +28,8 @@ unsigned http_status(core::errc code) {
       return 503;
     case core::errc::internal:
       return 500;
+    case core::errc::deadline_exceeded:
+      return 408;
   }
   return 500;
 }

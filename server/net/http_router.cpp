@@ -1,7 +1,7 @@
 #include "net/http_router.hpp"
 
+#include "audit/event.hpp"
 #include "core/names.hpp"
-#include "net/frame_session.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -64,10 +64,12 @@ boost::asio::awaitable<http_reply> http_router::handle(request_context& ctx) con
                                       " principal may not call " + ctx.request.method + " " +
                                       ctx.request.target.path.substr(0, 200));
       if (denial) {
-        audit_connection(ctx.exchange, ctx.who, ctx.peer, "http.denied",
-                         ctx.request.target.path.substr(0, 200),
-                         std::string(core::to_string(denial->code)),
-                         {{"method", ctx.request.method}, {"reason", denial->message}});
+        ctx.exchange.audit(audit::event(ctx.exchange.now(), core::audit_action::http_denied)
+                               .from_peer(ctx.peer, ctx.who)
+                               .subject(ctx.request.target.path.substr(0, 200))
+                               .refused(*denial)
+                               .with("method", ctx.request.method)
+                               .build());
         co_return error_reply(*denial);
       }
     }

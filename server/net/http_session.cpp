@@ -1,5 +1,5 @@
+#include "audit/event.hpp"
 #include "core/names.hpp"
-#include "net/frame_session.hpp"
 #include "net/https_connection.hpp"
 #include "net/linger.hpp"
 #include "net/tls.hpp"
@@ -90,8 +90,11 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
     std::string reason =
         !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
     if (reason.empty()) reason = "TLS handshake failed: " + std::get<0>(*handshake).message();
-    audit_connection(ctx.exchange, nullptr, c->peer, core::audit_action::authenticate, "https",
-                     "UNAUTHENTICATED", {{"reason", reason}});
+    ctx.exchange.audit(audit::event(ctx.exchange.now(), core::audit_action::authenticate)
+                           .from_peer(c->peer)
+                           .subject("https")
+                           .refused(core::make_error(core::errc::unauthenticated, reason))
+                           .build());
     co_return;
   }
   auto name = peer_common_name(c->stream.native_handle());
@@ -115,14 +118,15 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
       // A silent keep-alive connection just ends; a slow request (a client
       // trickling its headers, say) gets 408, an audit row and the close.
       if (parser.got_some()) {
-        auto why = core::make_error(core::errc::invalid_argument,
+        auto why = core::make_error(core::errc::deadline_exceeded,
                                     "the request did not arrive within the request timeout of " +
                                         config::format_duration(ctx.limits.request_timeout));
-        audit_connection(ctx.exchange, c->who ? &*c->who : nullptr, c->peer,
-                         core::audit_action::protocol_error, "https", "DEADLINE_EXCEEDED",
-                         {{"reason", why.message}});
+        ctx.exchange.audit(audit::event(ctx.exchange.now(), core::audit_action::protocol_error)
+                               .from_peer(c->peer, c->who ? &*c->who : nullptr)
+                               .subject("https")
+                               .refused(why)
+                               .build());
         auto reply = error_reply(why);
-        reply.status = 408;
         // The client is still sending: linger, or its unread bytes turn the
         // close into a reset that can destroy the 408.
         if (co_await write_reply(c, std::move(reply), 11, false))
@@ -133,9 +137,11 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
     }
     if (auto ec = std::get<0>(*read)) {
       if (auto why = read_failure(ec, ctx)) {
-        audit_connection(ctx.exchange, c->who ? &*c->who : nullptr, c->peer,
-                         core::audit_action::protocol_error, "https",
-                         std::string(core::to_string(why->code)), {{"reason", why->message}});
+        ctx.exchange.audit(audit::event(ctx.exchange.now(), core::audit_action::protocol_error)
+                               .from_peer(c->peer, c->who ? &*c->who : nullptr)
+                               .subject("https")
+                               .refused(*why)
+                               .build());
         auto reply = error_reply(*why);
         if (ec == http::error::header_limit) reply.status = 431;
         // The client may still be sending the body we refused.

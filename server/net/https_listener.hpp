@@ -7,7 +7,9 @@
 #include "broker/exchange.hpp"
 #include "config/server_config.hpp"
 #include "net/http_router.hpp"
+#include "net/listener.hpp"
 #include "net/session_registry.hpp"
+#include "session/machine.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,6 +26,7 @@ struct https_context {
   broker::exchange& exchange;
   std::shared_ptr<boost::asio::ssl::context> tls;
   config::https_section limits;
+  session::limits stream_limits;  // of the WebSocket streams
   session_registry& connections;  // every HTTPS connection (the total cap)
   session_registry& streams;      // WebSocket streams (per-principal cap)
   const http_router& router;
@@ -35,16 +38,21 @@ struct https_context {
 boost::asio::awaitable<void> run_https_session(boost::asio::ip::tcp::socket socket,
                                                https_context& ctx);
 
+// The session limits of a WebSocket stream, from [https] and [audit].
+session::limits stream_session_limits(const config::https_section& https,
+                                      const config::audit_section& audit);
+
 class https_listener {
  public:
   https_listener(boost::asio::io_context& io, broker::exchange& exchange,
                  std::shared_ptr<boost::asio::ssl::context> tls, config::https_section limits,
-                 const http_router& router, std::string server_name);
+                 session::limits stream_limits, const http_router& router, std::string server_name);
 
   // Binds `host_port` (port 0 picks a free one); throws with the reason.
-  void listen(const std::string& host_port);
-  boost::asio::ip::tcp::endpoint local_endpoint() const;
-  void start();
+  void listen(const std::string& host_port) { listener_.listen(host_port); }
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return listener_.local_endpoint(); }
+  void start() { listener_.start(); }
+  // Stops accepting and asks every connection to end.
   void stop();
   // New connections use `tls`; open ones keep theirs. Thread-safe.
   void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls);
@@ -52,13 +60,10 @@ class https_listener {
   session_registry& connections() { return connections_; }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
-
-  boost::asio::io_context& io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
   session_registry connections_;
   session_registry streams_;
   https_context ctx_;
+  listener listener_;
 };
 
 }  // namespace liaison::net

@@ -1,81 +1,24 @@
 #include "net/native_listener.hpp"
 
-#include "core/host_port.hpp"
-#include "net/with_timeout.hpp"
-
-#include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/strand.hpp>
-
-#include <stdexcept>
-
 namespace liaison::net {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-
-native_listener::native_listener(asio::io_context& io, broker::exchange& exchange,
-                                 std::shared_ptr<asio::ssl::context> tls,
-                                 config::native_section limits, std::string server_name)
-    : io_(io),
-      acceptor_(io),
-      sessions_(limits.max_connections, limits.max_connections_per_principal),
-      ctx_{exchange, std::move(tls), limits, sessions_, std::move(server_name)} {}
-
-void native_listener::listen(const std::string& text) {
-  auto hp = core::parse_host_port(text);
-  if (!hp) throw std::runtime_error("native listen address '" + text + "' is not HOST:PORT");
-  boost::system::error_code ec;
-  tcp::resolver resolver(io_);
-  auto results = resolver.resolve(hp->host, std::to_string(hp->port), tcp::resolver::passive, ec);
-  if (ec || results.empty())
-    throw std::runtime_error("cannot resolve native listen address '" + text + "'");
-  tcp::endpoint ep = *results.begin();
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + text + ": " + ec.message());
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-}
-
-tcp::endpoint native_listener::local_endpoint() const {
-  return acceptor_.local_endpoint();
-}
-
-void native_listener::replace_tls(std::shared_ptr<asio::ssl::context> tls) {
-  std::atomic_store(&ctx_.tls, std::move(tls));
-}
-
-void native_listener::start() {
-  asio::co_spawn(io_, accept_loop(), asio::detached);
-}
+native_listener::native_listener(boost::asio::io_context& io, broker::exchange& exchange,
+                                 std::shared_ptr<boost::asio::ssl::context> tls,
+                                 config::native_section limits, session::limits session_limits,
+                                 std::string server_name)
+    : sessions_(limits.max_connections, limits.max_connections_per_principal),
+      ctx_{exchange, std::move(tls), limits, session_limits, sessions_, std::move(server_name)},
+      listener_(io, "native", [this](boost::asio::ip::tcp::socket socket) {
+        return run_native_session(std::move(socket), ctx_);
+      }) {}
 
 void native_listener::stop() {
-  asio::post(acceptor_.get_executor(), [this] {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-  });
+  listener_.stop();
   sessions_.stop_all();
 }
 
-asio::awaitable<void> native_listener::accept_loop() {
-  asio::steady_timer backoff(io_);
-  for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_nothrow);
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (ec) {
-      // Out of file descriptors or similar: back off briefly rather than spin.
-      spdlog::warn("native accept failed: {}", ec.message());
-      backoff.expires_after(std::chrono::milliseconds(100));
-      co_await backoff.async_wait(use_nothrow);
-      continue;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_native_session(std::move(socket), ctx_), asio::detached);
-  }
+void native_listener::replace_tls(std::shared_ptr<boost::asio::ssl::context> tls) {
+  std::atomic_store(&ctx_.tls, std::move(tls));
 }
 
 }  // namespace liaison::net

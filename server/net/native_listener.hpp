@@ -1,12 +1,10 @@
-// The native protocol's TCP listener: accepts connections, gives each its own
-// strand and session coroutine, and enforces the connection limits.
+// The native protocol's port: a listener whose connections run
+// run_native_session, and the registry that enforces its connection limits.
 #pragma once
 
+#include "net/listener.hpp"
 #include "net/native_session.hpp"
 #include "net/session_registry.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
 #include <string>
@@ -17,14 +15,12 @@ class native_listener {
  public:
   native_listener(boost::asio::io_context& io, broker::exchange& exchange,
                   std::shared_ptr<boost::asio::ssl::context> tls, config::native_section limits,
-                  std::string server_name);
+                  session::limits session_limits, std::string server_name);
 
-  // Binds `host_port` (port 0 picks a free one). Throws std::runtime_error
-  // with the address and the reason, e.g. when it is already in use.
-  void listen(const std::string& host_port);
-  boost::asio::ip::tcp::endpoint local_endpoint() const;
-
-  void start();
+  // Binds `host_port` (port 0 picks a free one); throws with the reason.
+  void listen(const std::string& host_port) { listener_.listen(host_port); }
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return listener_.local_endpoint(); }
+  void start() { listener_.start(); }
   // Stops accepting and asks every session to end.
   void stop();
   // New connections use `tls` (a reloaded CRL, CA or certificate); open ones
@@ -33,12 +29,9 @@ class native_listener {
   session_registry& sessions() { return sessions_; }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
-
-  boost::asio::io_context& io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
   session_registry sessions_;
   native_context ctx_;
+  listener listener_;
 };
 
 }  // namespace liaison::net

@@ -1,18 +1,18 @@
 #include "net/native_session.hpp"
 
+#include "audit/event.hpp"
 #include "core/names.hpp"
-#include "net/frame_session.hpp"
 #include "net/linger.hpp"
+#include "net/session_driver.hpp"
 #include "net/tls.hpp"
 #include "net/with_timeout.hpp"
+#include "protocol/codec.hpp"
 #include "protocol/frame_reader.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
-#include <nlohmann/json.hpp>
 
 namespace liaison::net {
 namespace {
@@ -20,23 +20,21 @@ namespace {
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::ip::tcp;
-using steady = std::chrono::steady_clock;
 
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr std::size_t write_batch_bytes = 256 * 1024;
 constexpr auto close_grace = std::chrono::seconds(2);
 
-// The native transport around a frame_session: the TLS stream, the frame
-// splitter and the three loops.
+constexpr session::transport_profile native_profile{
+    core::audit_action::protocol_error,
+    /*bad_frame_ends_connection=*/true,
+    /*error_frame_on_limit_close=*/true,
+};
+
+// The native transport: the TLS stream, the frame splitter, the driver.
 struct native_connection {
   native_connection(tcp::socket socket, native_context& c)
-      : tls(std::atomic_load(&c.tls)),
-        stream(std::move(socket), *tls),
-        ctx(c),
-        wake(stream.get_executor()),
-        closing(stream.get_executor()),
-        watchdog_timer(stream.get_executor()),
-        reader(c.limits.max_frame_bytes) {
+      : tls(std::atomic_load(&c.tls)), stream(std::move(socket), *tls), ctx(c) {
     boost::system::error_code ec;
     auto ep = stream.next_layer().remote_endpoint(ec);
     peer = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -45,42 +43,19 @@ struct native_connection {
   std::shared_ptr<asio::ssl::context> tls;  // the context current at accept (reloads swap it)
   asio::ssl::stream<tcp::socket> stream;
   native_context& ctx;
-  asio::steady_timer wake;            // the writer's "outbox not empty" signal
-  asio::steady_timer closing;         // the reader waits on it for the writer's last frame
-  asio::steady_timer watchdog_timer;  // expires at `deadline` (or earlier, to re-arm)
-  protocol::frame_reader reader;
   std::string peer;
-  std::shared_ptr<frame_session> session;
-  bool ended = false;
-  bool timed_out = false;
+  std::shared_ptr<session_driver> driver;
   bool linger = false;  // the last frame was an error: close gently
-  steady::time_point deadline;
-  bool rearm = false;  // the watchdog was woken to wait for an earlier deadline
 
-  // Moves the deadline; the watchdog, asleep until the old one, is woken when
-  // the new one comes sooner (an idle timeout shorter than the handshake's).
-  void set_deadline(steady::time_point next) {
-    bool sooner = next < deadline;
-    deadline = next;
-    if (sooner) {
-      rearm = true;
-      watchdog_timer.cancel();
-    }
+  void audit(core::audit_event e) { ctx.exchange.audit(std::move(e)); }
+  audit::event event(std::string_view action, const core::principal* who = nullptr) {
+    audit::event e(ctx.exchange.now(), action);
+    e.from_peer(peer, who);
+    return e;
   }
-
-  void audit(std::string_view action, std::string subject, std::string outcome,
-             nlohmann::json detail, const core::principal* who = nullptr) {
-    audit_connection(ctx.exchange, who, peer, action, std::move(subject), std::move(outcome),
-                     std::move(detail));
-  }
-
-  // Stops every pending operation: the loops see errors and end.
-  void stop_io() {
+  void cancel_io() {
     boost::system::error_code ignored;
     stream.next_layer().cancel(ignored);
-    wake.cancel();
-    closing.cancel();
-    if (session) session->end();
   }
 };
 
@@ -92,100 +67,60 @@ awaitable<bool> write_now(const connection_ptr& c, std::string bytes) {
   co_return r && !std::get<0>(*r);
 }
 
-// After fail(): the writer sends the error and ends the connection, which
-// cancels this wait; the timeout only guards against a stuck writer.
-awaitable<void> wait_for_last_frame(connection_ptr c) {
-  c->closing.expires_after(c->ctx.limits.write_timeout + close_grace);
-  co_await c->closing.async_wait(use_nothrow);
-}
-
 awaitable<void> read_loop(connection_ptr c) {
-  auto& s = *c->session;
+  auto& d = *c->driver;
+  protocol::frame_reader reader(c->ctx.limits.max_frame_bytes);
   for (;;) {
     for (;;) {
-      auto item = c->reader.next();
+      if (!co_await d.may_read()) co_return;
+      auto item = reader.next();
       if (item.state == protocol::frame_reader::status::need_more) break;
       if (item.state == protocol::frame_reader::status::too_large) {
-        s.fail(0, core::make_error(core::errc::too_large,
-                                   "frame of " + std::to_string(item.declared_size) +
-                                       " bytes exceeds the limit of " +
-                                       std::to_string(c->ctx.limits.max_frame_bytes) + " bytes"));
-        co_return co_await wait_for_last_frame(c);
+        d.machine().on_too_large(item.declared_size);
+        continue;  // may_read() is false now: the writer ends the connection
       }
       // Only a complete frame counts as activity: a client trickling bytes
       // does not keep its connection alive.
-      c->set_deadline(steady::now() + c->ctx.limits.idle_timeout);
       auto request = protocol::decode_request(item.body, protocol::wire_format::native);
-      if (!request) {
-        // The stream cannot be trusted after a frame that does not decode.
-        s.fail(0, request.error());
-        co_return co_await wait_for_last_frame(c);
-      }
-      co_await s.dispatch(std::move(*request));
-      if (s.failed()) co_return co_await wait_for_last_frame(c);
-      if (c->ended) co_return;
+      if (!request)
+        d.machine().on_bad_frame(request.error(), session_driver::now());
+      else
+        d.machine().on_request(std::move(*request), session_driver::now());
     }
-    auto area = c->reader.prepare(read_chunk);
+    auto area = reader.prepare(read_chunk);
     auto [ec, n] =
         co_await c->stream.async_read_some(asio::buffer(area.data(), area.size()), use_nothrow);
-    c->reader.commit(ec ? 0 : n);
+    reader.commit(ec ? 0 : n);
     if (ec) co_return;
   }
 }
 
 awaitable<void> write_loop(connection_ptr c) {
-  auto& s = *c->session;
+  auto& d = *c->driver;
   std::vector<asio::const_buffer> buffers;
   for (;;) {
-    s.retire_failed_consumers();
-    auto batch = s.out()->take(write_batch_bytes);
-    if (batch.empty()) {
-      if (s.out()->closed()) co_return;
-      c->wake.expires_at(steady::time_point::max());
-      auto [ec] = co_await c->wake.async_wait(use_nothrow);
-      if (ec != asio::error::operation_aborted || c->ended) co_return;
-      continue;
-    }
+    auto batch = co_await d.next_batch(write_batch_bytes);
+    if (batch.empty()) co_return;
     // Many small frames go out in one TLS write.
     buffers.clear();
     bool close_after = false;
     for (const auto& item : batch) {
-      buffers.emplace_back(asio::buffer(item.bytes));
+      if (!item.bytes.empty()) buffers.emplace_back(asio::buffer(item.bytes));
+      if (item.shared) buffers.emplace_back(asio::buffer(*item.shared));
       close_after = close_after || item.close_after;
     }
-    auto written = co_await with_timeout(asio::async_write(c->stream, buffers, use_nothrow),
-                                         c->ctx.limits.write_timeout);
-    if (!written || std::get<0>(*written)) co_return;
-    s.written(batch);
+    if (!buffers.empty()) {
+      auto written = co_await with_timeout(asio::async_write(c->stream, buffers, use_nothrow),
+                                           c->ctx.limits.write_timeout);
+      if (!written || std::get<0>(*written)) co_return;
+    }
+    d.machine().on_written(batch, session_driver::now());
     if (close_after) {
-      c->linger = true;
+      // An Error frame went last: let the client read it before the close.
+      c->linger = !buffers.empty();
       co_return;
     }
   }
-}
-
-awaitable<void> watchdog(connection_ptr c) {
-  for (;;) {
-    c->rearm = false;
-    c->watchdog_timer.expires_at(c->deadline);
-    auto [ec] = co_await c->watchdog_timer.async_wait(use_nothrow);
-    if (c->ended || (ec == asio::error::operation_aborted && !c->rearm)) co_return;
-    if (steady::now() >= c->deadline) {
-      c->timed_out = true;
-      co_return;
-    }
-  }
-}
-
-// Runs `loop` and, whatever way it ends, stops the other two.
-awaitable<void> until_done(connection_ptr c, awaitable<void> loop) {
-  try {
-    co_await std::move(loop);
-  } catch (const std::exception& e) {
-    spdlog::error("native connection {}: {}", c->peer, e.what());
-  }
-  c->ended = true;
-  c->stop_io();
 }
 
 // The principal of the verified client certificate, or nullopt after
@@ -199,7 +134,9 @@ awaitable<std::optional<core::principal>> authenticate(connection_ptr c,
     std::string reason =
         !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
     if (reason.empty()) reason = "TLS handshake failed: " + std::get<0>(*handshake).message();
-    c->audit(core::audit_action::authenticate, "", "UNAUTHENTICATED", {{"reason", reason}});
+    c->audit(c->event(core::audit_action::authenticate)
+                 .refused(core::make_error(core::errc::unauthenticated, reason))
+                 .build());
     co_return std::nullopt;
   }
   auto name = peer_common_name(c->stream.native_handle());
@@ -217,44 +154,48 @@ awaitable<std::optional<core::principal>> authenticate(connection_ptr c,
                                    std::to_string(c->ctx.sessions.max_per_principal()) + ")");
   }
   if (refusal) {
-    c->audit(core::audit_action::authenticate, name.substr(0, 64),
-             std::string(core::to_string(refusal->code)), {{"reason", refusal->message}}, known);
+    c->audit(c->event(core::audit_action::authenticate, known)
+                 .subject(name.substr(0, 64))
+                 .refused(*refusal)
+                 .build());
     co_await write_now(c, protocol::encode_reply(0, *refusal, protocol::wire_format::native));
     c->linger = true;
     co_return std::nullopt;
   }
-  c->audit(core::audit_action::authenticate, known->id, "ok",
-           {{"role", core::to_string(known->role)}}, known);
+  c->audit(c->event(core::audit_action::authenticate, known)
+               .subject(known->id)
+               .with("role", core::to_string(known->role))
+               .build());
   co_return *known;
 }
 
 awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
   auto who = co_await authenticate(c, registration);
   if (!who) co_return;
-  std::weak_ptr<native_connection> weak = c;
-  auto wake = [weak] {
-    if (auto self = weak.lock())
-      asio::post(self->stream.get_executor(), [self] { self->wake.cancel(); });
-  };
   const auto& limits = c->ctx.limits;
-  c->session = std::make_shared<frame_session>(
-      c->ctx.exchange, c->stream.get_executor(), *who, c->peer, protocol::wire_format::native,
-      frame_limits{limits.max_frame_bytes, limits.max_in_flight_publishes, limits.outbox_max_bytes,
-                   16},
-      c->ctx.server_name, wake);
-  // Hello must arrive within the handshake timeout; later frames within the idle timeout.
-  c->deadline = steady::now() + limits.handshake_timeout;
-  using namespace asio::experimental::awaitable_operators;
-  co_await (until_done(c, read_loop(c)) || until_done(c, write_loop(c)) ||
-            until_done(c, watchdog(c)));
-  if (c->timed_out)
-    c->session->audit(
-        core::audit_action::protocol_error, "", "DEADLINE_EXCEEDED",
-        {{"reason",
-          c->session->greeted() ? "idle timeout" : "no Hello within the handshake timeout"}});
+  c->driver = session_driver::make(
+      c->stream.get_executor(), c->ctx.exchange,
+      session_setup{*who, c->peer, c->ctx.session_limits, native_profile, c->ctx.server_name,
+                    limits.outbox_max_bytes, protocol::wire_format::native});
+  co_await c->driver->run(read_loop(c), write_loop(c), [c] { c->cancel_io(); });
 }
 
 }  // namespace
+
+session::limits native_session_limits(const config::native_section& native,
+                                      const config::audit_section& audit) {
+  session::limits l;
+  l.max_frame_bytes = native.max_frame_bytes;
+  l.max_in_flight_publishes = native.max_in_flight_publishes;
+  l.max_consumers = native.max_consumers_per_connection;
+  // The handshake timeout covers the time to Hello too.
+  l.hello_timeout = native.handshake_timeout;
+  l.idle_timeout = native.idle_timeout;
+  l.keepalive_interval = {};  // native clients send Ping frames themselves
+  l.delivery_row_interval = audit.delivery_row_interval;
+  l.delivery_row_max_seqs = audit.delivery_row_max_seqs;
+  return l;
+}
 
 awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
   auto c = std::make_shared<native_connection>(std::move(socket), ctx);
@@ -262,15 +203,19 @@ awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
   auto registration = ctx.sessions.open([weak] {
     if (auto self = weak.lock())
       asio::post(self->stream.get_executor(), [self] {
-        self->ended = true;
-        self->stop_io();
+        if (self->driver)
+          self->driver->stop();
+        else
+          self->cancel_io();
       });
   });
   if (!registration) {
     spdlog::warn("refusing connection from {}: the connection limit ({}) is reached", c->peer,
                  ctx.limits.max_connections);
-    c->audit(core::audit_action::authenticate, "", "RESOURCE_EXHAUSTED",
-             {{"reason", "connection limit reached"}});
+    c->audit(
+        c->event(core::audit_action::authenticate)
+            .refused(core::make_error(core::errc::resource_exhausted, "connection limit reached"))
+            .build());
     co_return;
   }
   try {
@@ -283,8 +228,7 @@ awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
   } catch (const std::exception& e) {
     spdlog::error("native connection {}: {}", c->peer, e.what());
   }
-  c->ended = true;
-  if (c->session) c->session->end();
+  if (c->driver) c->driver->stop();
   ctx.sessions.close(*registration);
   boost::system::error_code ignored;
   c->stream.next_layer().close(ignored);

@@ -1,10 +1,11 @@
-// The WebSocket stream (wss://HOST:PORT/v1/stream): a thin adapter that feeds
-// WebSocket messages to the same frame_session as the native protocol. One
+// The WebSocket stream (wss://HOST:PORT/v1/stream): a thin driver that feeds
+// WebSocket messages to the same session machine as the native protocol. One
 // message is one Frame: binary protobuf on liaison.v1.proto, protobuf's JSON
 // mapping on liaison.v1.json.
+#include "audit/event.hpp"
 #include "core/names.hpp"
-#include "net/frame_session.hpp"
 #include "net/https_connection.hpp"
+#include "net/session_driver.hpp"
 #include "net/with_timeout.hpp"
 
 #include <spdlog/spdlog.h>
@@ -34,46 +35,48 @@ constexpr std::size_t read_chunk = 16 * 1024;
 
 using ws_stream = websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>>;
 
+constexpr session::transport_profile stream_profile{
+    core::audit_action::stream_close,
+    /*bad_frame_ends_connection=*/false,
+    /*error_frame_on_limit_close=*/false,
+};
+
 struct stream_connection {
   stream_connection(std::shared_ptr<https_connection> from, protocol::wire_format f)
-      : https(std::move(from)),
-        ws(std::move(https->stream)),
-        format(f),
-        wake(ws.get_executor()),
-        closing(ws.get_executor()) {}
+      : https(std::move(from)), ws(std::move(https->stream)), format(f) {}
 
   std::shared_ptr<https_connection> https;
   ws_stream ws;
   protocol::wire_format format;
-  asio::steady_timer wake;     // the writer's "outbox not empty" signal, and its ping clock
-  asio::steady_timer closing;  // a loop that asked for a close waits here
-  std::shared_ptr<frame_session> session;
-  steady::time_point last_activity = steady::now();
-  websocket::close_reason close{websocket::close_code::normal};
-  bool ended = false;
+  std::shared_ptr<session_driver> driver;
 
   const config::https_section& limits() const { return https->ctx.limits; }
-
-  void stop_io() {
+  void cancel_io() {
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws).cancel(ignored);
-    wake.cancel();
-    closing.cancel();
-    if (session) session->end();
-  }
-
-  // Ends the stream with `code` and `reason` after what is queued, and
-  // audits why.
-  void request_close(websocket::close_code code, std::string reason, std::string outcome) {
-    if (close.code != websocket::close_code::normal) return;
-    if (reason.size() > 120)
-      reason.resize(120);  // a close frame carries at most 123 bytes of reason
-    session->audit("stream.close", "", std::move(outcome),
-                   {{"close_code", static_cast<int>(code)}, {"reason", reason}});
-    close = websocket::close_reason(code, reason);
-    session->out()->push_close();
   }
 };
+
+// The WebSocket close that says why the machine ended the stream.
+websocket::close_reason close_of(const std::optional<session::close_decision>& d) {
+  if (!d) return websocket::close_reason(websocket::close_code::normal);
+  auto reason = d->error.message;
+  switch (d->reason) {
+    case session::close_reason::protocol_error:
+      return websocket::close_reason(websocket::close_code::policy_error,
+                                     "protocol error; see the Error frame");
+    case session::close_reason::too_large:
+      return websocket::close_reason(websocket::close_code::too_big, reason);
+    case session::close_reason::wrong_message_type:
+      return websocket::close_reason(websocket::close_code::unknown_data, reason);
+    case session::close_reason::over_capacity:
+      return websocket::close_reason(websocket::close_code::try_again_later, reason);
+    case session::close_reason::hello_timeout:
+    case session::close_reason::idle_timeout:
+      return websocket::close_reason(websocket::close_code::going_away, reason);
+  }
+  return websocket::close_reason(websocket::close_code::normal);
+}
 
 using stream_ptr = std::shared_ptr<stream_connection>;
 
@@ -107,117 +110,67 @@ awaitable<void> refuse_upgrade(std::shared_ptr<https_connection> c, const core::
                         c->ctx.limits.request_timeout);
 }
 
-awaitable<void> wait_for_close(stream_ptr s) {
-  s->closing.expires_after(s->limits().request_timeout);
-  co_await s->closing.async_wait(use_nothrow);
-}
-
 awaitable<void> read_loop(stream_ptr s) {
-  auto& session = *s->session;
+  auto& d = *s->driver;
   const bool json = s->format == protocol::wire_format::json;
   const std::size_t limit = s->limits().max_body_bytes;
   beast::flat_buffer buffer;
   for (;;) {
+    if (!co_await d.may_read()) co_return;
     // Read a message piece by piece, so that one over the limit is refused
     // without ever being held in memory, with our own close reason.
     buffer.clear();
+    bool too_large = false;
     do {
       auto [ec, n] = co_await s->ws.async_read_some(buffer, read_chunk, use_nothrow);
       if (ec) co_return;
-      s->last_activity = steady::now();
-      if (buffer.size() > limit) {
-        s->request_close(websocket::close_code::too_big,
-                         "message over the limit of " + std::to_string(limit) + " bytes",
-                         "TOO_LARGE");
-        co_return co_await wait_for_close(s);
-      }
-    } while (!s->ws.is_message_done());
-    if (s->ws.got_text() != json) {
-      s->request_close(websocket::close_code::unknown_data,
-                       json ? "binary message on the liaison.v1.json subprotocol: send text"
-                            : "text message on the liaison.v1.proto subprotocol: send binary",
-                       "INVALID_ARGUMENT");
-      co_return co_await wait_for_close(s);
-    }
-    auto request = protocol::decode_request(beast::buffers_to_string(buffer.data()), s->format);
-    if (!request) {
-      // Messages stay framed, so the stream goes on after a bad one.
-      session.audit(core::audit_action::protocol_error, "",
-                    std::string(core::to_string(request.error().code)),
-                    {{"reason", request.error().message}});
-      session.out()->push_reply(0, request.error());
+      d.machine().on_activity(session_driver::now());
+      too_large = buffer.size() > limit;
+    } while (!too_large && !s->ws.is_message_done());
+    if (too_large) {
+      d.machine().on_too_large(buffer.size());
       continue;
     }
-    co_await session.dispatch(std::move(*request));
-    if (session.failed()) co_return co_await wait_for_close(s);
-    if (s->ended) co_return;
+    if (s->ws.got_text() != json) {
+      d.machine().on_wrong_message_type(
+          json ? "binary message on the liaison.v1.json subprotocol: send text"
+               : "text message on the liaison.v1.proto subprotocol: send binary");
+      continue;
+    }
+    auto request = protocol::decode_request(beast::buffers_to_string(buffer.data()), s->format);
+    if (!request)
+      d.machine().on_bad_frame(request.error(), session_driver::now());
+    else
+      d.machine().on_request(std::move(*request), session_driver::now());
   }
 }
 
 awaitable<void> write_loop(stream_ptr s) {
-  auto& session = *s->session;
+  auto& d = *s->driver;
+  const auto limit = s->limits().request_timeout;
   for (;;) {
-    session.retire_failed_consumers();
-    auto batch = session.out()->take(write_batch_bytes);
-    if (batch.empty()) {
-      if (session.out()->closed()) co_return;
-      // Quiet: ping after a while so that a dead peer is noticed.
-      s->wake.expires_after(s->limits().stream_ping_interval);
-      auto [ec] = co_await s->wake.async_wait(use_nothrow);
-      if (s->ended) co_return;
-      if (!ec) {
-        auto ping =
-            co_await with_timeout(s->ws.async_ping({}, use_nothrow), s->limits().request_timeout);
-        if (!ping || std::get<0>(*ping)) co_return;
-      }
-      continue;
-    }
+    auto batch = co_await d.next_batch(write_batch_bytes);
+    if (batch.empty()) co_return;
     for (const auto& item : batch) {
-      if (!item.bytes.empty()) {
-        auto w = co_await with_timeout(s->ws.async_write(asio::buffer(item.bytes), use_nothrow),
-                                       s->limits().request_timeout);
+      if (item.what == session::outgoing::kind::keepalive) {
+        auto ping = co_await with_timeout(s->ws.async_ping({}, use_nothrow), limit);
+        if (!ping || std::get<0>(*ping)) co_return;
+      } else if (item.size() > 0) {
+        std::array<asio::const_buffer, 2> buffers{
+            asio::buffer(item.bytes),
+            item.shared ? asio::buffer(*item.shared) : asio::const_buffer()};
+        auto w = co_await with_timeout(s->ws.async_write(buffers, use_nothrow), limit);
         if (!w || std::get<0>(*w)) co_return;
       }
       if (item.close_after) {
-        if (s->close.code == websocket::close_code::normal && session.failed())
-          s->close = websocket::close_reason(websocket::close_code::policy_error,
-                                             "protocol error; see the Error frame");
-        co_await with_timeout(s->ws.async_close(s->close, use_nothrow),
-                              s->limits().request_timeout);
+        d.machine().on_written(batch, session_driver::now());
+        co_await with_timeout(s->ws.async_close(close_of(d.machine().closing()), use_nothrow),
+                              limit);
         co_return;
       }
     }
-    session.written(batch);
+    d.machine().on_written(batch, session_driver::now());
   }
-}
-
-awaitable<void> watchdog(stream_ptr s) {
-  asio::steady_timer timer(s->ws.get_executor());
-  for (;;) {
-    timer.expires_at(s->last_activity + s->limits().stream_idle_timeout);
-    auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec == asio::error::operation_aborted || s->ended) co_return;
-    if (steady::now() >= s->last_activity + s->limits().stream_idle_timeout) {
-      s->request_close(websocket::close_code::going_away,
-                       "idle timeout: no traffic for " +
-                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                              s->limits().stream_idle_timeout)
-                                              .count()) +
-                           " s",
-                       "DEADLINE_EXCEEDED");
-      co_return co_await wait_for_close(s);
-    }
-  }
-}
-
-awaitable<void> until_done(stream_ptr s, awaitable<void> loop) {
-  try {
-    co_await std::move(loop);
-  } catch (const std::exception& e) {
-    spdlog::error("stream {}: {}", s->https->peer, e.what());
-  }
-  s->ended = true;
-  s->stop_io();
 }
 
 }  // namespace
@@ -243,19 +196,22 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c,
         core::make_error(core::errc::invalid_argument,
                          "Sec-WebSocket-Protocol must offer liaison.v1.proto or liaison.v1.json");
   if (refusal) {
-    audit_connection(ctx.exchange, who, c->peer, "stream.open", "",
-                     std::string(core::to_string(refusal->code)), {{"reason", refusal->message}});
+    ctx.exchange.audit(audit::event(ctx.exchange.now(), core::audit_action::stream_open)
+                           .from_peer(c->peer, who)
+                           .refused(*refusal)
+                           .build());
     co_await refuse_upgrade(c, *refusal, upgrade.version());
     co_return;
   }
 
   auto s = std::make_shared<stream_connection>(c, *format);
+  s->driver = session_driver::make(
+      s->ws.get_executor(), ctx.exchange,
+      session_setup{*who, c->peer, ctx.stream_limits, stream_profile, ctx.server_name,
+                    ctx.limits.stream_outbox_max_bytes, *format});
   std::weak_ptr<stream_connection> weak = s;
   c->stop = [weak] {
-    if (auto self = weak.lock()) {
-      self->ended = true;
-      self->stop_io();
-    }
+    if (auto self = weak.lock()) self->driver->stop();
   };
   s->ws.set_option(websocket::stream_base::timeout{ctx.limits.request_timeout,
                                                    websocket::stream_base::none(), false});
@@ -271,40 +227,28 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c,
     s->ws.text(true);
   else
     s->ws.binary(true);
+  // Pongs and pings are traffic: a partner system that only answers pings
+  // stays connected.
   s->ws.control_callback([weak](websocket::frame_type, beast::string_view) {
-    if (auto self = weak.lock()) self->last_activity = steady::now();
+    if (auto self = weak.lock()) self->driver->machine().on_activity(session_driver::now());
   });
   auto accepted =
       co_await with_timeout(s->ws.async_accept(upgrade, use_nothrow), ctx.limits.request_timeout);
   if (!accepted || std::get<0>(*accepted)) co_return;
 
-  auto wake = [weak] {
-    if (auto self = weak.lock())
-      asio::post(self->ws.get_executor(), [self] { self->wake.cancel(); });
-  };
-  s->session = std::make_shared<frame_session>(
-      ctx.exchange, s->ws.get_executor(), *who, c->peer, *format,
-      frame_limits{static_cast<std::uint32_t>(ctx.limits.max_body_bytes), 256,
-                   ctx.limits.stream_outbox_max_bytes, 16},
-      ctx.server_name, wake);
-
   auto slot = ctx.streams.open([] {});
-  if (!slot || !ctx.streams.authenticate(*slot, who->id)) {
-    auto limit = std::to_string(ctx.limits.max_streams_per_principal);
-    s->request_close(websocket::close_code::try_again_later,
-                     "too many streams for " + who->id + " (limit " + limit + ")",
-                     "RESOURCE_EXHAUSTED");
-    co_await write_loop(s);
-    if (slot) ctx.streams.close(*slot);
-    s->session->end();
-    co_return;
-  }
-  s->session->audit("stream.open", chosen, "ok", {{"role", core::to_string(who->role)}});
-  using namespace asio::experimental::awaitable_operators;
-  co_await (until_done(s, read_loop(s)) || until_done(s, write_loop(s)) ||
-            until_done(s, watchdog(s)));
-  ctx.streams.close(*slot);
-  s->session->end();
+  auto& machine = s->driver->machine();
+  if (!slot || !ctx.streams.authenticate(*slot, who->id))
+    machine.end_with(
+        session::close_reason::over_capacity,
+        core::make_error(core::errc::resource_exhausted,
+                         "too many streams for " + who->id + " (limit " +
+                             std::to_string(ctx.limits.max_streams_per_principal) + ")"));
+  else
+    machine.audit(core::audit_action::stream_open, chosen, "ok",
+                  {{"role", core::to_string(who->role)}});
+  co_await s->driver->run(read_loop(s), write_loop(s), [s] { s->cancel_io(); });
+  if (slot) ctx.streams.close(*slot);
 }
 
 }  // namespace liaison::net

@@ -269,12 +269,15 @@ void put_varint_field(std::string& out, char tag, std::uint64_t v) {
 }  // namespace wire
 }  // namespace
 
-std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer,
-                           wire_format format) {
+namespace {
+
+// Deliver's fields 2 to 5 (seq, envelope, received_at, recipients), the same
+// for every consumer. Binary: the fields as they follow Deliver.consumer.
+// JSON: the text after {"deliver":{"consumer":"NAME", up to the end.
+std::string shared_deliver_fields(const core::stored_alert& alert, wire_format format) {
   if (format == wire_format::json) {
     v1::Frame frame;
     auto* d = frame.mutable_deliver();
-    d->set_consumer(std::string(consumer));
     d->set_seq(alert.seq);
     auto* e = d->mutable_envelope();
     e->set_payload(alert.signed_bytes.payload);
@@ -282,7 +285,10 @@ std::string encode_deliver(const core::stored_alert& alert, std::string_view con
     e->set_key_id(alert.signed_bytes.key_id);
     to_wire(alert.received_at, d->mutable_received_at());
     for (const auto& m : alert.recipients.members) d->add_recipients(m);
-    return serialize(frame, format);
+    // {"deliver":{"seq":...}} -> "seq":...}}
+    auto text = serialize(frame, format);
+    constexpr std::string_view open = R"({"deliver":{)";
+    return text.substr(open.size());
   }
   using namespace wire;
   const auto& env = alert.signed_bytes;
@@ -295,17 +301,11 @@ std::string encode_deliver(const core::stored_alert& alert, std::string_view con
                              bytes_field_size(env.signature.size()) +
                              bytes_field_size(env.key_id.size());
   std::size_t ts_len = varint_field_size(seconds) + varint_field_size(nanos);
-  std::size_t deliver_len = bytes_field_size(consumer.size()) + varint_field_size(alert.seq) +
-                            message_field_size(envelope_len) + message_field_size(ts_len);
-  for (const auto& m : alert.recipients.members)
-    deliver_len += 1 + varint_size(m.size()) + m.size();
-  std::size_t frame_len = message_field_size(deliver_len);
-
+  std::size_t len =
+      varint_field_size(alert.seq) + message_field_size(envelope_len) + message_field_size(ts_len);
+  for (const auto& m : alert.recipients.members) len += 1 + varint_size(m.size()) + m.size();
   std::string out;
-  out.reserve(frame_header_bytes + frame_len);
-  if (format == wire_format::native) put_frame_header(out, static_cast<std::uint32_t>(frame_len));
-  put_message_header(out, 0x42, deliver_len);   // Frame.deliver = 8
-  put_bytes_field(out, 0x0a, consumer);         // Deliver.consumer = 1
+  out.reserve(len);
   put_varint_field(out, 0x10, alert.seq);       // Deliver.seq = 2
   put_message_header(out, 0x1a, envelope_len);  // Deliver.envelope = 3
   put_bytes_field(out, 0x0a, env.payload);
@@ -314,13 +314,56 @@ std::string encode_deliver(const core::stored_alert& alert, std::string_view con
   put_message_header(out, 0x22, ts_len);  // Deliver.received_at = 4
   put_varint_field(out, 0x08, seconds);
   put_varint_field(out, 0x10, nanos);
-  for (const auto& m :
-       alert.recipients.members) {  // Deliver.recipients = 5 (repeated: empty ones kept)
+  // Deliver.recipients = 5 (repeated: empty ones kept)
+  for (const auto& m : alert.recipients.members) {
     out.push_back(0x2a);
     put_varint(out, m.size());
     out.append(m);
   }
   return out;
+}
+
+const std::string& shared_of(const core::stored_alert& alert, wire_format format) {
+  const auto i = static_cast<std::size_t>(format);
+  std::call_once(alert.wire.once[i],
+                 [&] { alert.wire.bytes[i] = shared_deliver_fields(alert, format); });
+  return alert.wire.bytes[i];
+}
+
+}  // namespace
+
+deliver_parts encode_deliver_parts(const core::stored_alert& alert, std::string_view consumer,
+                                   wire_format format) {
+  const std::string& shared = shared_of(alert, format);
+  deliver_parts out{{}, &shared};
+  if (format == wire_format::json) {
+    if (consumer.empty()) {
+      out.head = R"({"deliver":{)";
+      return out;
+    }
+    // {"deliver":{"consumer":"NAME"}} -> {"deliver":{"consumer":"NAME",
+    v1::Frame frame;
+    frame.mutable_deliver()->set_consumer(std::string(consumer));
+    out.head = serialize(frame, format);
+    out.head.resize(out.head.size() - 2);
+    out.head += ',';
+    return out;
+  }
+  using namespace wire;
+  const std::size_t deliver_len = bytes_field_size(consumer.size()) + shared.size();
+  const std::size_t frame_len = message_field_size(deliver_len);
+  out.head.reserve(frame_header_bytes + 12 + consumer.size());
+  if (format == wire_format::native)
+    put_frame_header(out.head, static_cast<std::uint32_t>(frame_len));
+  put_message_header(out.head, 0x42, deliver_len);  // Frame.deliver = 8
+  put_bytes_field(out.head, 0x0a, consumer);        // Deliver.consumer = 1
+  return out;
+}
+
+std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer,
+                           wire_format format) {
+  auto parts = encode_deliver_parts(alert, consumer, format);
+  return parts.head + *parts.shared;
 }
 
 core::result<core::envelope> decode_envelope_json(std::string_view json) {

@@ -28,6 +28,18 @@ std::string encode_reply(std::uint64_t correlation_id, const reply_body& reply, 
 std::string encode_deliver(const core::stored_alert& alert, std::string_view consumer,
                            wire_format format);
 
+// The same frame in two parts, so that an alert delivered to many consumers
+// is encoded once: `head` is this consumer's (the native length prefix, the
+// frame and Deliver headers, the consumer name); `shared` is the rest, the
+// same for every consumer, encoded on first use and kept with the alert.
+// The frame is head followed by shared. Thread-safe.
+struct deliver_parts {
+  std::string head;
+  const std::string* shared = nullptr;  // lives as long as the alert
+};
+deliver_parts encode_deliver_parts(const core::stored_alert& alert, std::string_view consumer,
+                                   wire_format format);
+
 // A signed envelope in protobuf's JSON mapping, as POST /v1/alerts takes it:
 // {"payload": BASE64, "signature": BASE64, "keyId": "AT-1"} ("key_id" is
 // accepted too). INVALID_ARGUMENT on malformed JSON, bad base64 or unknown fields.

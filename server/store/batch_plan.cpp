@@ -1,5 +1,6 @@
 #include "store/detail/batch_plan.hpp"
 
+#include "audit/event.hpp"
 #include "core/hex.hpp"
 #include "core/names.hpp"
 #include "crypto/sha256.hpp"
@@ -13,29 +14,26 @@ bool same_bytes(const core::envelope& a, const core::envelope& b) {
   return a.payload == b.payload && a.signature == b.signature && a.key_id == b.key_id;
 }
 
-core::error conflict(const publish_request& r) {
+core::error conflict(const core::publish_request& r) {
   return core::make_error(core::errc::duplicate_conflict,
                           "alert " + r.alert_id + " from " + r.origin +
                               " was already published with different content; a sent alert is "
                               "never edited: publish a correction with a new id");
 }
 
-core::audit_event publish_event(const publish_request& r, core::time_point now,
-                                std::string_view outcome, std::string detail) {
-  core::audit_event e;
-  e.at = now;
-  e.actor = r.actor;
-  e.actor_member = r.actor_member;
-  e.action = std::string(core::audit_action::publish);
-  e.subject = r.alert_id;
-  e.outcome = std::string(outcome);
-  e.detail = std::move(detail);
-  return e;
+core::audit_event publish_event(const core::publish_request& r, core::time_point now,
+                                std::string_view outcome, const nlohmann::json& detail) {
+  return audit::event(now, core::audit_action::publish)
+      .by(r.actor, r.actor_member)
+      .subject(r.alert_id)
+      .outcome(outcome)
+      .with_all(detail)
+      .build();
 }
 
 }  // namespace
 
-std::string publish_detail(const publish_request& r, std::uint64_t seq, bool duplicate) {
+nlohmann::json publish_detail(const core::publish_request& r, std::uint64_t seq, bool duplicate) {
   nlohmann::json j = {
       {"seq", seq},
       {"origin", r.origin},
@@ -50,10 +48,10 @@ std::string publish_detail(const publish_request& r, std::uint64_t seq, bool dup
       {"payload_sha256", core::to_hex(crypto::as_bytes(crypto::sha256(r.signed_bytes.payload)))},
       {"duplicate", duplicate},
   };
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
 }
 
-publish_plan plan_publishes(const std::vector<const publish_request*>& requests,
+publish_plan plan_publishes(const std::vector<const core::publish_request*>& requests,
                             const std::map<alert_key, existing_alert>& existing,
                             std::uint64_t last_seq, core::time_point now) {
   publish_plan plan;
@@ -63,7 +61,7 @@ publish_plan plan_publishes(const std::vector<const publish_request*>& requests,
   std::map<alert_key, const core::stored_alert*> created_here;
 
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    const publish_request& r = *requests[i];
+    const core::publish_request& r = *requests[i];
     alert_key key{r.origin, r.alert_id};
 
     // The original this request repeats, if any: committed before, or new in this batch.
@@ -82,7 +80,7 @@ publish_plan plan_publishes(const std::vector<const publish_request*>& requests,
 
     if (original != nullptr) {
       if (same_bytes(*original, r.signed_bytes)) {
-        plan.outcomes.emplace_back(publish_outcome{original_seq, original_received, true});
+        plan.outcomes.emplace_back(core::publish_outcome{original_seq, original_received, true});
         plan.audit.push_back(publish_event(r, now, "ok", publish_detail(r, original_seq, true)));
       } else {
         plan.outcomes.emplace_back(conflict(r));
@@ -102,7 +100,7 @@ publish_plan plan_publishes(const std::vector<const publish_request*>& requests,
     alert->signed_bytes = r.signed_bytes;
     alert->received_at = now;
     created_here.emplace(std::move(key), alert.get());
-    plan.outcomes.emplace_back(publish_outcome{alert->seq, now, false});
+    plan.outcomes.emplace_back(core::publish_outcome{alert->seq, now, false});
     plan.audit.push_back(publish_event(r, now, "ok", publish_detail(r, alert->seq, false)));
     plan.created.emplace_back(i, std::move(alert));
   }

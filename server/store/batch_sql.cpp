@@ -35,7 +35,7 @@ void alert_arrays(std::vector<std::string>& params, const std::vector<publish_it
       expires_at(n * 34), in_reply_to(n * 40), case_reference(n * 16), recipients(n * 16),
       named(n * 8), received_at(n * 34), published_by(n * 16);
   for (const auto& [index, alert] : created) {
-    const publish_request& r = publishes[index].request;
+    const core::publish_request& r = publishes[index].request;
     seq.add(alert->seq);
     origin.add(r.origin);
     alert_id.add(r.alert_id);
@@ -267,7 +267,7 @@ batch_outcome write_batch(pqxx::connection& c, const std::vector<publish_item>& 
   publish_plan plan;
   plan.last_seq = head;
   if (!publishes.empty()) {
-    std::vector<const publish_request*> requests;
+    std::vector<const core::publish_request*> requests;
     requests.reserve(publishes.size());
     for (const auto& p : publishes) requests.push_back(&p.request);
     plan = plan_publishes(requests, find_existing(tx, publishes), head, now);

@@ -1,7 +1,7 @@
 #include "store/history_indexer.hpp"
 
 #include "core/audit_event.hpp"
-#include "store/detail/background_loop.hpp"
+#include "store/detail/db_worker.hpp"
 #include "store/detail/sql_codec.hpp"
 
 #include <spdlog/spdlog.h>
@@ -36,7 +36,7 @@ std::vector<std::uint64_t> seqs_of(std::string_view action, const nlohmann::json
 struct history_indexer::impl {
   explicit impl(payload_decoder d) : decode(std::move(d)) {}
   const payload_decoder decode;
-  std::unique_ptr<detail::background_loop> loop;
+  std::unique_ptr<detail::db_worker> loop;
 
   bool step(pqxx::connection& c);
   std::size_t index_alerts(pqxx::work& tx, std::uint64_t& after);
@@ -87,8 +87,8 @@ std::size_t history_indexer::impl::index_audit(pqxx::work& tx, std::uint64_t& af
   auto rows = tx.exec_params(
       "SELECT id, action, outcome, CASE WHEN action IN ($3, $4, $5) THEN detail END FROM audit_log "
       "WHERE id > $1 ORDER BY id LIMIT $2",
-      after, audit_rows_per_step, std::string(core::audit_action::deliver), "consumer.withhold",
-      std::string(core::audit_action::ack));
+      after, audit_rows_per_step, std::string(core::audit_action::deliver),
+      std::string(core::audit_action::withhold), std::string(core::audit_action::ack));
   if (rows.empty()) return 0;
   detail::sql_array event_seqs, event_ids, ack_ids, ack_members, ack_from, ack_to;
   bool events = false, acks = false;
@@ -156,9 +156,11 @@ bool history_indexer::impl::step(pqxx::connection& c) {
 
 history_indexer::history_indexer(config::database_section database, payload_decoder decode)
     : impl_(std::make_unique<impl>(std::move(decode))) {
-  impl_->loop = std::make_unique<detail::background_loop>(
-      std::move(database), "history indexer", poll,
-      [this](pqxx::connection& c) { return impl_->step(c); });
+  impl_->loop = std::make_unique<detail::db_worker>(
+      std::move(database), "history indexer", [this](pqxx::connection& c) {
+        return impl_->step(c) ? detail::db_worker::duration::zero()
+                              : detail::db_worker::duration(poll);
+      });
 }
 
 history_indexer::~history_indexer() {

@@ -1,6 +1,8 @@
 #include "store/log_follower.hpp"
 
+#include "runtime/worker.hpp"
 #include "store/detail/db.hpp"
+#include "store/detail/db_worker.hpp"
 #include "store/detail/log_queries.hpp"
 
 #include <spdlog/spdlog.h>
@@ -9,8 +11,8 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
-#include <thread>
 
 namespace liaison::store {
 namespace {
@@ -40,162 +42,193 @@ class log_listener : public pqxx::notification_receiver {
   std::atomic<std::uint64_t>& announced_;
 };
 
+using batch = std::vector<core::stored_alert_ptr>;
+
 }  // namespace
 
 struct log_follower::impl {
-  impl(config::database_section o, std::uint64_t start_after, sink s)
-      : options(std::move(o)), on_alerts(std::move(s)), last(start_after) {}
+  impl(config::database_section o, std::uint64_t start_after, sink s, std::size_t max)
+      : on_alerts(std::move(s)),
+        max_pending(std::max<std::size_t>(max, 1)),
+        queued_through(start_after),
+        delivered(start_after),
+        reader(
+            std::move(o), "log follower", [this](pqxx::connection& c) { return read_step(c); },
+            detail::db_worker_hooks{[this](pqxx::connection& c) { on_connected(c); },
+                                    [this] { listener.reset(); },
+                                    {}}),
+        delivery("live fan-out") {}
 
-  const config::database_section options;
   const sink on_alerts;
+  const std::size_t max_pending;
 
-  mutable std::mutex mutex;  // guards `last` and every call of on_alerts
-  std::uint64_t last;
-
-  std::atomic<bool> catch_up_requested{false};
-  std::atomic<std::uint64_t> announced{0};
-
-  std::mutex stop_mutex;
-  std::condition_variable stop_wake;
-  bool started = false;
+  mutable std::mutex mutex;
+  std::condition_variable room;  // pending fell below half of max_pending, or stopping
+  std::deque<batch> pending;
+  std::size_t pending_count = 0;
+  std::uint64_t queued_through;  // highest seq queued for (or handed to) the sink
+  std::uint64_t delivered;       // highest seq handed to the sink
+  bool behind = false;           // commits were let go: read them from the log
   bool stopping = false;
-  std::thread thread;
+  std::uint64_t let_go = 0;
 
-  // Hands over the alerts with seq > last that continue the delivered
-  // sequence; returns false if `alerts` does not reach last + 1 (a gap).
-  bool deliver_locked(const std::vector<core::stored_alert_ptr>& alerts);
-  void run();
+  std::atomic<std::uint64_t> announced{0};
+  std::unique_ptr<log_listener> listener;  // the reader thread's; released before its connection
+  std::chrono::steady_clock::time_point next_check{};
+
+  detail::db_worker reader;  // LISTEN and reads from the log
+  runtime::worker delivery;  // calls the sink
+
+  // Queues the consecutive alerts of `alerts` that follow queued_through;
+  // false when they do not (a gap: someone else committed in between).
+  bool queue_locked(const batch& alerts);
+  void on_connected(pqxx::connection& c);
+  detail::db_worker::duration read_step(pqxx::connection& c);
   void catch_up(pqxx::connection& c);
-  bool stop_requested() {
-    std::lock_guard lock(stop_mutex);
-    return stopping;
-  }
+  runtime::worker::duration deliver_step();
 };
 
-bool log_follower::impl::deliver_locked(const std::vector<core::stored_alert_ptr>& alerts) {
-  auto first =
-      std::find_if(alerts.begin(), alerts.end(), [&](const auto& a) { return a->seq > last; });
+bool log_follower::impl::queue_locked(const batch& alerts) {
+  auto first = std::find_if(alerts.begin(), alerts.end(),
+                            [&](const auto& a) { return a->seq > queued_through; });
   if (first == alerts.end()) return true;
-  if ((*first)->seq != last + 1) return false;
+  if ((*first)->seq != queued_through + 1) return false;
   auto end = first + 1;
   while (end != alerts.end() && (*end)->seq == (*(end - 1))->seq + 1) ++end;
-  const bool whole = first == alerts.begin() && end == alerts.end();
-  const std::uint64_t new_last = (*(end - 1))->seq;
-  try {
-    if (whole)
-      on_alerts(alerts);
-    else
-      on_alerts(std::vector<core::stored_alert_ptr>(first, end));
-  } catch (const std::exception& e) {
-    // Redelivering would hand the same alerts over twice; the sink's bug is logged.
-    spdlog::error("log follower: the sink threw: {}", e.what());
-  } catch (...) {
-    spdlog::error("log follower: the sink threw");
-  }
-  last = new_last;
+  const auto n = static_cast<std::size_t>(end - first);
+  if (first == alerts.begin() && end == alerts.end())
+    pending.push_back(alerts);
+  else
+    pending.emplace_back(first, end);
+  pending_count += n;
+  queued_through = (*(end - 1))->seq;
   return end == alerts.end();
 }
 
+void log_follower::impl::on_connected(pqxx::connection& c) {
+  detail::prepare_log_queries(c);
+  listener = std::make_unique<log_listener>(c, announced);
+  next_check = {};  // catch up after (re)connecting
+  spdlog::info("log follower: listening for commits");
+}
+
+detail::db_worker::duration log_follower::impl::read_step(pqxx::connection& c) {
+  c.await_notification(0, listen_wait_us);
+  if (!c.is_open()) throw pqxx::broken_connection("connection closed");
+  bool needed;
+  {
+    std::lock_guard lock(mutex);
+    needed = behind || announced.load() > queued_through;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (needed || now >= next_check) {
+    next_check = now + safety_net;
+    catch_up(c);
+  }
+  return detail::db_worker::duration::zero();
+}
+
+// Reads (queued_through, head] from the log in chunks, each queued once the
+// sink has room for it.
 void log_follower::impl::catch_up(pqxx::connection& c) {
-  const std::uint64_t head = detail::read_log_head(c);
   for (;;) {
+    const std::uint64_t head = detail::read_log_head(c);
     std::uint64_t from;
     {
-      std::lock_guard lock(mutex);
-      from = last;
+      std::unique_lock lock(mutex);
+      room.wait(lock, [&] { return stopping || pending_count <= max_pending / 2; });
+      if (stopping) return;
+      if (queued_through >= head) {
+        behind = false;
+        return;
+      }
+      from = queued_through;
     }
-    if (from >= head) return;
     // Read without the mutex (the writer's fast path must not wait for the
-    // database); deliver under it, dropping what the fast path delivered.
+    // database); queue under it, dropping what the fast path queued meanwhile.
     auto alerts = detail::read_range(c, from, std::min(head, from + catch_up_chunk));
     std::lock_guard lock(mutex);
-    if (!deliver_locked(alerts) || last == from) {
-      spdlog::error("log follower: the log has a gap after seq {}; retrying", last);
+    if (!queue_locked(alerts) || queued_through == from) {
+      spdlog::error("log follower: the log has a gap after seq {}; retrying", queued_through);
       return;
     }
+    delivery.wake();
   }
 }
 
-void log_follower::impl::run() {
-  detail::backoff delay(options.reconnect_min, options.reconnect_max);
-  std::unique_ptr<detail::session> db;
-  std::unique_ptr<log_listener> listener;  // destroyed before db
-  auto next_check = std::chrono::steady_clock::now();
-  while (!stop_requested()) {
-    try {
-      if (!db) {
-        db = std::make_unique<detail::session>(options.url, "liaisond log follower");
-        detail::prepare_log_queries(db->conn());
-        listener = std::make_unique<log_listener>(db->conn(), announced);
-        delay.reset();
-        spdlog::info("log follower: listening for commits");
-        next_check = std::chrono::steady_clock::now();  // catch up after (re)connecting
-      }
-      db->conn().await_notification(0, listen_wait_us);
-      if (!db->is_open()) throw pqxx::broken_connection("connection closed");
-      std::uint64_t delivered;
-      {
-        std::lock_guard lock(mutex);
-        delivered = last;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      if (catch_up_requested.exchange(false) || announced.load() > delivered || now >= next_check) {
-        next_check = now + safety_net;
-        catch_up(db->conn());
-      }
-    } catch (...) {
-      auto f = detail::classify_current_exception(db && db->is_open());
-      if (f.kind == detail::failure_kind::other && db) {
-        spdlog::error("log follower: {}", f.what);
-        continue;  // the connection is fine; the safety net retries
-      }
-      spdlog::warn("log follower: database connection lost or refused: {}", f.what);
-      listener.reset();
-      db.reset();
-      std::unique_lock lock(stop_mutex);
-      stop_wake.wait_for(lock, delay.next(), [&] { return stopping; });
-    }
+runtime::worker::duration log_follower::impl::deliver_step() {
+  batch next;
+  {
+    std::lock_guard lock(mutex);
+    if (pending.empty()) return runtime::worker::forever();
+    next = std::move(pending.front());
+    pending.pop_front();
+    pending_count -= next.size();
   }
-  listener.reset();
-  db.reset();
+  room.notify_all();
+  try {
+    on_alerts(next);
+  } catch (const std::exception& e) {
+    // Handing the same alerts over again would deliver them twice; the sink's
+    // bug is logged.
+    spdlog::error("log follower: the sink threw: {}", e.what());
+  }
+  std::lock_guard lock(mutex);
+  delivered = next.back()->seq;
+  return runtime::worker::duration::zero();
 }
 
 log_follower::log_follower(config::database_section options, std::uint64_t start_after,
-                           sink on_alerts)
-    : impl_(std::make_unique<impl>(std::move(options), start_after, std::move(on_alerts))) {}
+                           sink on_alerts, std::size_t max_pending)
+    : impl_(std::make_unique<impl>(std::move(options), start_after, std::move(on_alerts),
+                                   max_pending)) {}
 
 log_follower::~log_follower() {
   stop();
 }
 
 void log_follower::start() {
-  std::lock_guard lock(impl_->stop_mutex);
-  if (impl_->started || impl_->stopping) return;
-  impl_->started = true;
-  impl_->thread = std::thread([this] { impl_->run(); });
+  impl_->delivery.start([this] { return impl_->deliver_step(); });
+  impl_->reader.start();
 }
 
 void log_follower::stop() {
   {
-    std::lock_guard lock(impl_->stop_mutex);
+    std::lock_guard lock(impl_->mutex);
     impl_->stopping = true;
   }
-  impl_->stop_wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->room.notify_all();
+  impl_->reader.stop();
+  impl_->delivery.stop();
 }
 
 void log_follower::on_local_commit(const std::vector<core::stored_alert_ptr>& alerts) {
   if (alerts.empty()) return;
-  std::lock_guard lock(impl_->mutex);
-  // Fast path: the alerts follow the last delivery, so hand them over right
-  // here. Otherwise another node committed in between; the follower thread
-  // reads the missing range from the database and delivers it in order.
-  if (!impl_->deliver_locked(alerts)) impl_->catch_up_requested.store(true);
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->behind) return;  // the reader reads these from the log
+    if (impl_->pending_count + alerts.size() > impl_->max_pending) {
+      // The rule: let go rather than wait or grow. The commit's NOTIFY (or the
+      // safety net) makes the reader fetch it once the sink has room.
+      impl_->behind = true;
+      ++impl_->let_go;
+      return;
+    }
+    // A gap means another node committed in between: the reader reads the
+    // missing range (announced by its NOTIFY) and what follows, in order.
+    if (!impl_->queue_locked(alerts)) impl_->behind = true;
+  }
+  impl_->delivery.wake();
 }
 
 std::uint64_t log_follower::last_delivered() const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->last;
+  return impl_->delivered;
+}
+
+log_follower::stats log_follower::statistics() const {
+  std::lock_guard lock(impl_->mutex);
+  return {impl_->delivered, impl_->pending_count, impl_->let_go};
 }
 
 }  // namespace liaison::store

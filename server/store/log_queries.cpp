@@ -50,9 +50,9 @@ std::vector<core::stored_alert_ptr> read_range(pqxx::connection& c, std::uint64_
   return out;
 }
 
-backlog_page read_backlog(pqxx::connection& c, const std::string& member, std::uint64_t after_seq,
-                          std::size_t limit) {
-  backlog_page page;
+core::backlog_page read_backlog(pqxx::connection& c, const std::string& member,
+                                std::uint64_t after_seq, std::size_t limit) {
+  core::backlog_page page;
   page.scanned_to = after_seq;
   if (limit == 0) return page;
   pqxx::nontransaction tx(c);
@@ -67,13 +67,14 @@ backlog_page read_backlog(pqxx::connection& c, const std::string& member, std::u
   return page;
 }
 
-core::result<consumer_state> open_consumer(pqxx::connection& c, const consumer_key& consumer,
-                                           const std::string& member) {
+core::result<core::consumer_state> open_consumer(pqxx::connection& c,
+                                                 const core::consumer_key& consumer,
+                                                 const std::string& member) {
   pqxx::work tx(c);
   tx.exec_prepared("create_consumer", consumer.principal, consumer.name, member);
   auto row = tx.exec_prepared1("read_consumer", consumer.principal, consumer.name);
   const std::string owner = row[0].c_str();
-  consumer_state state;
+  core::consumer_state state;
   state.cursor = seq_from(row[1]);
   state.log_head = seq_from(tx.exec_prepared1("log_head")[0]);
   tx.commit();

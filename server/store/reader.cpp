@@ -50,28 +50,17 @@ void reader::stop() {
 }
 
 void reader::fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
-                           std::function<void(core::result<backlog_page>)> done) {
-  impl_->run<backlog_page>(
+                           std::function<void(core::result<core::backlog_page>)> done) {
+  impl_->run<core::backlog_page>(
       [member = std::move(member), after_seq, limit](pqxx::connection& c) {
-        return core::result<backlog_page>(detail::read_backlog(c, member, after_seq, limit));
+        return core::result<core::backlog_page>(detail::read_backlog(c, member, after_seq, limit));
       },
       std::move(done));
 }
 
-void reader::fetch_range(
-    std::uint64_t after_seq, std::uint64_t up_to,
-    std::function<void(core::result<std::vector<core::stored_alert_ptr>>)> done) {
-  using alerts = std::vector<core::stored_alert_ptr>;
-  impl_->run<alerts>(
-      [after_seq, up_to](pqxx::connection& c) {
-        return core::result<alerts>(detail::read_range(c, after_seq, up_to));
-      },
-      std::move(done));
-}
-
-void reader::open_consumer(consumer_key consumer, std::string member,
-                           std::function<void(core::result<consumer_state>)> done) {
-  impl_->run<consumer_state>(
+void reader::open_consumer(core::consumer_key consumer, std::string member,
+                           std::function<void(core::result<core::consumer_state>)> done) {
+  impl_->run<core::consumer_state>(
       [consumer = std::move(consumer), member = std::move(member)](pqxx::connection& c) {
         return detail::open_consumer(c, consumer, member);
       },

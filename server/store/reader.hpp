@@ -4,7 +4,7 @@
 #pragma once
 
 #include "config/server_config.hpp"
-#include "store/records.hpp"
+#include "core/records.hpp"
 
 #include <functional>
 #include <memory>
@@ -26,17 +26,13 @@ class reader {
   // Alerts whose recipients include `member`, with seq > after_seq, in seq
   // order, at most `limit` of them (see backlog_page for scanned_to).
   void fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
-                     std::function<void(core::result<backlog_page>)> done);
-
-  // Every alert with after_seq < seq <= up_to, in seq order (for the log follower).
-  void fetch_range(std::uint64_t after_seq, std::uint64_t up_to,
-                   std::function<void(core::result<std::vector<core::stored_alert_ptr>>)> done);
+                     std::function<void(core::result<core::backlog_page>)> done);
 
   // Creates the consumer (cursor 0) if it does not exist, for `member`, and
   // returns its cursor and the current log head. A consumer name is bound to
   // its principal; FAILED_PRECONDITION if it exists for another member.
-  void open_consumer(consumer_key consumer, std::string member,
-                     std::function<void(core::result<consumer_state>)> done);
+  void open_consumer(core::consumer_key consumer, std::string member,
+                     std::function<void(core::result<core::consumer_state>)> done);
 
   // Highest committed seq (0 when the log is empty), read synchronously on
   // the caller's thread with its own short-lived connection. For start-up only.

@@ -2,7 +2,7 @@
 
 #include "audit/merkle.hpp"
 #include "audit/tree_head.hpp"
-#include "store/detail/background_loop.hpp"
+#include "store/detail/db_worker.hpp"
 #include "store/detail/history_sql.hpp"
 #include "store/detail/sql_codec.hpp"
 #include "store/detail/tree_sql.hpp"
@@ -32,7 +32,7 @@ struct tree_signer::impl {
   const config::audit_section audit;
   const std::optional<crypto::ed25519_private_key> key;
   const clock_fn now;
-  std::unique_ptr<detail::background_loop> loop;
+  std::unique_ptr<detail::db_worker> loop;
   mutable std::mutex mutex;
   tree_signer_status status;
 
@@ -162,9 +162,11 @@ bool tree_signer::impl::step(pqxx::connection& c) {
 tree_signer::tree_signer(config::database_section database, config::audit_section audit,
                          std::optional<crypto::ed25519_private_key> key, clock_fn now)
     : impl_(std::make_unique<impl>(std::move(audit), std::move(key), std::move(now))) {
-  impl_->loop = std::make_unique<detail::background_loop>(
-      std::move(database), "audit tree signer", poll,
-      [this](pqxx::connection& c) { return impl_->step(c); });
+  impl_->loop = std::make_unique<detail::db_worker>(
+      std::move(database), "audit tree signer", [this](pqxx::connection& c) {
+        return impl_->step(c) ? detail::db_worker::duration::zero()
+                              : detail::db_worker::duration(poll);
+      });
 }
 
 tree_signer::~tree_signer() {

@@ -6,9 +6,9 @@
 #pragma once
 
 #include "config/server_config.hpp"
-#include "store/records.hpp"
+#include "core/audit_event.hpp"
+#include "core/records.hpp"
 
-#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -52,7 +52,7 @@ class writer {
   // Each outcome writes an audit row ("alert.publish") in the same transaction
   // as the alert, except RESOURCE_EXHAUSTED and UNAVAILABLE.
   // Thread-safe; never blocks.
-  void publish(publish_request request, publish_handler done);
+  void publish(core::publish_request request, core::publish_handler done);
 
   // Queues an audit row for the next batch. Returns false (and counts it) when
   // the queue is full. Thread-safe; never blocks.
@@ -61,17 +61,16 @@ class writer {
   // Advances a consumer's cursor to max(cursor, up_to_seq) together with the
   // event's audit row; `done` runs on the writer thread after the commit, with
   // UNAVAILABLE when the database is unreachable. Thread-safe; never blocks.
-  void ack(consumer_key consumer, std::uint64_t up_to_seq, core::audit_event event,
+  void ack(core::consumer_key consumer, std::uint64_t up_to_seq, core::audit_event event,
            std::function<void(core::result<void>)> done);
 
   // True while the writer holds a working connection.
-  bool connected() const { return connected_.load(); }
+  bool connected() const;
   writer_stats stats() const;
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
-  std::atomic<bool> connected_{false};
 };
 
 }  // namespace liaison::store

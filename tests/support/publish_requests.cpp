@@ -37,9 +37,9 @@ std::string random_uuid() {
   return out;
 }
 
-store::publish_request make_publish_request(const std::string& origin,
-                                            std::vector<std::string> members) {
-  store::publish_request r;
+core::publish_request make_publish_request(const std::string& origin,
+                                           std::vector<std::string> members) {
+  core::publish_request r;
   r.actor = origin + ".desk";
   r.actor_member = origin;
   r.alert_id = random_uuid();

@@ -1,7 +1,7 @@
 // Builders of store requests for tests.
 #pragma once
 
-#include "store/records.hpp"
+#include "core/records.hpp"
 
 #include <string>
 #include <vector>
@@ -15,7 +15,7 @@ std::string random_uuid();
 // named explicitly), with a fresh id and payload bytes that include NUL and
 // non-UTF-8 bytes, as signed payloads do. The signature is not a real one:
 // the store does not verify signatures.
-store::publish_request make_publish_request(const std::string& origin = "AT",
-                                            std::vector<std::string> members = {"DE", "FR"});
+core::publish_request make_publish_request(const std::string& origin = "AT",
+                                           std::vector<std::string> members = {"DE", "FR"});
 
 }  // namespace liaison::testing

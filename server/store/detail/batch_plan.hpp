@@ -5,7 +5,10 @@
 // no clock: the caller passes `now`.
 #pragma once
 
-#include "store/records.hpp"
+#include "core/audit_event.hpp"
+#include "core/records.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
@@ -27,7 +30,7 @@ struct existing_alert {
 
 struct publish_plan {
   // One per request, in request order.
-  std::vector<core::result<publish_outcome>> outcomes;
+  std::vector<core::result<core::publish_outcome>> outcomes;
   std::vector<core::audit_event> audit;
   // The alerts to insert, in seq order, with the index of their request.
   std::vector<std::pair<std::size_t, core::stored_alert_ptr>> created;
@@ -37,11 +40,12 @@ struct publish_plan {
 // Request i gets seq last_seq + k for the k-th new key; a key committed
 // before or seen earlier in the batch is a duplicate (same payload, signature
 // and key id: the original seq and received_at) or a DUPLICATE_CONFLICT.
-publish_plan plan_publishes(const std::vector<const publish_request*>& requests,
+publish_plan plan_publishes(const std::vector<const core::publish_request*>& requests,
                             const std::map<alert_key, existing_alert>& existing,
                             std::uint64_t last_seq, core::time_point now);
 
 // The "alert.publish" audit detail: a JSON object (sorted keys).
-std::string publish_detail(const publish_request& request, std::uint64_t seq, bool duplicate);
+nlohmann::json publish_detail(const core::publish_request& request, std::uint64_t seq,
+                              bool duplicate);
 
 }  // namespace liaison::store::detail

@@ -2,7 +2,8 @@
 // writes a group-commit batch (see writer.hpp for the rules it implements).
 #pragma once
 
-#include "store/records.hpp"
+#include "core/audit_event.hpp"
+#include "core/records.hpp"
 
 #include <pqxx/pqxx>
 
@@ -12,8 +13,8 @@
 namespace liaison::store::detail {
 
 struct publish_item {
-  publish_request request;
-  publish_handler done;
+  core::publish_request request;
+  core::publish_handler done;
 };
 
 struct audit_item {
@@ -22,16 +23,16 @@ struct audit_item {
 };
 
 struct ack_item {
-  consumer_key consumer;
+  core::consumer_key consumer;
   std::uint64_t up_to = 0;
   core::audit_event event;
   std::function<void(core::result<void>)> done;
 };
 
 struct batch_outcome {
-  std::vector<core::result<publish_outcome>> publishes;  // one per publish item
-  std::vector<core::result<void>> acks;                  // one per ack item
-  std::vector<core::stored_alert_ptr> created;           // new alerts, in seq order
+  std::vector<core::result<core::publish_outcome>> publishes;  // one per publish item
+  std::vector<core::result<void>> acks;                        // one per ack item
+  std::vector<core::stored_alert_ptr> created;                 // new alerts, in seq order
   std::size_t audit_rows = 0;
 };
 

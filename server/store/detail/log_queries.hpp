@@ -2,7 +2,7 @@
 // pool and the log follower.
 #pragma once
 
-#include "store/records.hpp"
+#include "core/records.hpp"
 
 #include <pqxx/pqxx>
 
@@ -22,12 +22,13 @@ std::vector<core::stored_alert_ptr> read_range(pqxx::connection& c, std::uint64_
                                                std::uint64_t up_to);
 
 // One page of a member's backlog and the head, from one snapshot.
-backlog_page read_backlog(pqxx::connection& c, const std::string& member, std::uint64_t after_seq,
-                          std::size_t limit);
+core::backlog_page read_backlog(pqxx::connection& c, const std::string& member,
+                                std::uint64_t after_seq, std::size_t limit);
 
 // Creates the consumer if missing; FAILED_PRECONDITION if it belongs to
 // another member.
-core::result<consumer_state> open_consumer(pqxx::connection& c, const consumer_key& consumer,
-                                           const std::string& member);
+core::result<core::consumer_state> open_consumer(pqxx::connection& c,
+                                                 const core::consumer_key& consumer,
+                                                 const std::string& member);
 
 }  // namespace liaison::store::detail

@@ -1,18 +1,18 @@
 #include "store/detail/query_pool.hpp"
 
 #include "store/detail/db.hpp"
+#include "store/detail/db_worker.hpp"
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
-#include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
 
 namespace liaison::store::detail {
 namespace {
 
-constexpr auto idle_probe = std::chrono::seconds(1);
+constexpr auto idle_probe = db_worker::probe_after;
 
 core::error unavailable() {
   return core::make_error(core::errc::unavailable, "database unavailable, retry");
@@ -32,7 +32,16 @@ void call_quietly(const std::string& name, const F& f) {
 }  // namespace
 
 struct query_pool::impl {
-  explicit impl(query_pool_options o) : options(std::move(o)) {}
+  explicit impl(query_pool_options o) : options(std::move(o)) {
+    const std::size_t n = std::max<std::size_t>(options.threads, 1);
+    up.assign(n, false);
+    for (std::size_t i = 0; i < n; ++i)
+      workers.push_back(std::make_unique<db_worker>(
+          options.database, options.name, [this](pqxx::connection& c) { return step(c); },
+          db_worker_hooks{[this, i](pqxx::connection& c) { on_connected(i, c); },
+                          [this, i] { on_disconnected(i); },
+                          {}}));
+  }
 
   struct job {
     run_fn run;
@@ -41,29 +50,13 @@ struct query_pool::impl {
 
   const query_pool_options options;
   std::mutex mutex;
-  std::condition_variable wake;
   std::deque<job> jobs;
-  std::size_t connected = 0;
-  bool started = false;
+  std::vector<bool> up;  // per worker: connected
+  // No worker is connected and one has failed to: queued reads fail at once
+  // rather than wait. False while the first connections are being opened.
+  bool down = false;
   bool stopping = false;
-  std::vector<std::thread> threads;
-
-  std::unique_ptr<session> connect() {
-    auto s = std::make_unique<session>(options.database.url, "liaisond " + options.name);
-    {
-      pqxx::nontransaction tx(s->conn());
-      // A reader cannot write through here, whatever a bug or an injected
-      // statement asks.
-      const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(options.statement_timeout).count();
-      tx.exec_params(
-          "SELECT set_config('default_transaction_read_only', $1, false), "
-          "set_config('statement_timeout', $2, false)",
-          options.read_only ? "on" : "off", std::to_string(ms));
-    }
-    if (options.prepare) options.prepare(s->conn());
-    return s;
-  }
+  std::vector<std::unique_ptr<db_worker>> workers;  // last: their threads use the members above
 
   template <class F>
   void call_quietly(const F& f) const {
@@ -78,69 +71,53 @@ struct query_pool::impl {
     lock.lock();
   }
 
-  void worker() {
-    std::unique_ptr<session> db;
-    backoff delay(options.database.reconnect_min, options.database.reconnect_max);
-    for (;;) {
-      if (!db) {
-        try {
-          db = connect();
-          delay.reset();
-          std::lock_guard lock(mutex);
-          ++connected;
-        } catch (...) {
-          auto f = classify_current_exception(false);
-          spdlog::warn("{}: cannot connect to the database: {}", options.name, f.what);
-          const auto deadline = std::chrono::steady_clock::now() + delay.next();
-          std::unique_lock lock(mutex);
-          for (;;) {
-            if (stopping) return;
-            // No thread can serve: answer at once rather than let reads wait.
-            if (connected == 0 && !jobs.empty()) fail_all(lock);
-            if (wake.wait_until(lock, deadline) == std::cv_status::timeout) break;
-          }
-          continue;
-        }
-      }
-      job j;
-      {
-        std::unique_lock lock(mutex);
-        if (!wake.wait_for(lock, idle_probe, [&] { return stopping || !jobs.empty(); })) {
-          // Idle: drop a connection the server has closed before a read
-          // needs it.
-          lock.unlock();
-          if (!db->probe()) {
-            spdlog::warn("{}: database connection lost while idle", options.name);
-            db.reset();
-            std::lock_guard relock(mutex);
-            --connected;
-          }
-          continue;
-        }
-        if (stopping) {
-          --connected;
-          return;
-        }
-        j = std::move(jobs.front());
-        jobs.pop_front();
-      }
-      std::function<void()> completion;
-      try {
-        completion = j.run(db->conn());
-      } catch (...) {
-        auto f = classify_current_exception(db->is_open());
-        if (f.kind == failure_kind::other) {
-          spdlog::error("{}: query failed: {}", options.name, f.what);
-        } else {
-          spdlog::error("{}: database connection lost: {}", options.name, f.what);
-          db.reset();
-          std::lock_guard lock(mutex);
-          --connected;
-        }
-        completion = [&j, e = query_error(f)] { j.fail(e); };
-      }
-      call_quietly(completion);
+  void on_connected(std::size_t i, pqxx::connection& c) {
+    {
+      pqxx::nontransaction tx(c);
+      // A reader cannot write through here, whatever a bug or an injected
+      // statement asks.
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.statement_timeout).count();
+      tx.exec_params(
+          "SELECT set_config('default_transaction_read_only', $1, false), "
+          "set_config('statement_timeout', $2, false)",
+          options.read_only ? "on" : "off", std::to_string(ms));
     }
+    if (options.prepare) options.prepare(c);
+    std::lock_guard lock(mutex);
+    up[i] = true;
+    down = false;
+  }
+
+  void on_disconnected(std::size_t i) {
+    std::unique_lock lock(mutex);
+    up[i] = false;
+    if (std::find(up.begin(), up.end(), true) != up.end()) return;
+    down = true;
+    fail_all(lock);
+  }
+
+  db_worker::duration step(pqxx::connection& c) {
+    job j;
+    {
+      std::lock_guard lock(mutex);
+      if (jobs.empty()) return idle_probe;
+      j = std::move(jobs.front());
+      jobs.pop_front();
+    }
+    std::function<void()> completion;
+    try {
+      completion = j.run(c);
+    } catch (...) {
+      auto f = classify_current_exception(c.is_open());
+      auto e = query_error(f);
+      call_quietly([&] { j.fail(e); });
+      if (f.kind != failure_kind::other) throw;  // the worker reconnects
+      spdlog::error("{}: query failed: {}", options.name, f.what);
+      return db_worker::duration::zero();
+    }
+    call_quietly(completion);
+    return db_worker::duration::zero();
   }
 
   // A statement cancelled by statement_timeout is the caller's to narrow.
@@ -160,11 +137,7 @@ query_pool::~query_pool() {
 }
 
 void query_pool::start() {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->started) return;
-  impl_->started = true;
-  for (std::size_t i = 0; i < std::max<std::size_t>(impl_->options.threads, 1); ++i)
-    impl_->threads.emplace_back([this] { impl_->worker(); });
+  for (auto& w : impl_->workers) w->start();
 }
 
 void query_pool::stop() {
@@ -172,9 +145,7 @@ void query_pool::stop() {
     std::lock_guard lock(impl_->mutex);
     impl_->stopping = true;
   }
-  impl_->wake.notify_all();
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
+  for (auto& w : impl_->workers) w->stop();
   std::unique_lock lock(impl_->mutex);
   impl_->fail_all(lock);
 }
@@ -183,7 +154,7 @@ void query_pool::enqueue(run_fn run, fail_fn fail) {
   std::optional<core::error> refused;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping)
+    if (impl_->stopping || impl_->down)
       refused = unavailable();
     else if (impl_->jobs.size() >= impl_->options.queue_max)
       refused = core::make_error(core::errc::resource_exhausted,
@@ -195,7 +166,8 @@ void query_pool::enqueue(run_fn run, fail_fn fail) {
     impl_->call_quietly([&] { fail(*refused); });
     return;
   }
-  impl_->wake.notify_one();
+  // Every worker looks; the first free one takes it.
+  for (auto& w : impl_->workers) w->wake();
 }
 
 }  // namespace liaison::store::detail

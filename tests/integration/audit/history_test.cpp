@@ -36,9 +36,9 @@ class HistoryTest : public store_test {
     return i;
   }
 
-  store::publish_request alert(const std::string& origin, std::vector<std::string> to,
-                               std::string body,
-                               std::vector<std::pair<std::string, std::string>> entities) {
+  core::publish_request alert(const std::string& origin, std::vector<std::string> to,
+                              std::string body,
+                              std::vector<std::pair<std::string, std::string>> entities) {
     auto r = make_publish_request(origin, std::move(to));
     std::lock_guard lock(mutex_);
     texts_[r.signed_bytes.payload] = store::search_text{std::move(body), std::move(entities)};

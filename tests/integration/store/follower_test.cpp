@@ -2,7 +2,9 @@
 
 #include "store/log_follower.hpp"
 
+#include <atomic>
 #include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace liaison::testing {
@@ -58,14 +60,14 @@ class FollowerTest : public store_test {
   }
 };
 
-TEST_F(FollowerTest, DeliversLocalCommitsInOrderWithoutItsThread) {
-  // Not started: only the fast path on the writer's thread can deliver.
+TEST_F(FollowerTest, DeliversLocalCommitsInOrder) {
   recording_sink sink;
   store::log_follower follower(db_->section(), 0, sink.fn());
+  follower.start();
   auto writer = start_writer([&](const auto& alerts) { follower.on_local_commit(alerts); });
 
   // 50 publishes queued at once (several batches).
-  std::vector<std::future<core::result<store::publish_outcome>>> outcomes;
+  std::vector<std::future<core::result<core::publish_outcome>>> outcomes;
   for (int i = 0; i < 50; ++i) outcomes.push_back(publish_async(*writer, make_publish_request()));
   for (auto& f : outcomes) ASSERT_TRUE(get_within(f, "publish").has_value());
 
@@ -74,6 +76,67 @@ TEST_F(FollowerTest, DeliversLocalCommitsInOrderWithoutItsThread) {
   expect_one_to(sink.seqs(), 50);
   EXPECT_EQ(sink.problems(), "");
   EXPECT_EQ(follower.last_delivered(), 50u);
+  // Straight from the writer: nothing had to be read back from the log.
+  EXPECT_EQ(follower.statistics().let_go, 0u);
+}
+
+// The back-pressure rule of log_follower.hpp: the writer never waits for a
+// slow sink, memory stays bounded, and what was let go is read back from the
+// log, in order, once the sink catches up.
+TEST_F(FollowerTest, ASlowSinkNeitherStopsTheWriterNorLosesAlerts) {
+  recording_sink sink;
+  std::mutex gate_mutex;
+  std::condition_variable gate_changed;
+  bool gate_open = false;
+  std::atomic<std::size_t> calls{0};
+  auto record = sink.fn();
+  // At most 8 alerts wait in memory; the sink is stuck in its first call.
+  store::log_follower follower(
+      db_->section(), 0,
+      [&](const std::vector<core::stored_alert_ptr>& alerts) {
+        ++calls;
+        std::unique_lock lock(gate_mutex);
+        gate_changed.wait(lock, [&] { return gate_open; });
+        lock.unlock();
+        record(alerts);
+      },
+      8);
+  follower.start();
+  wait_until([&] { return backends("liaisond log follower").size() == 1; }, "the follower listens");
+  auto writer = start_writer([&](const auto& alerts) { follower.on_local_commit(alerts); });
+
+  // 200 publishes, one at a time, are all acknowledged while the sink is stuck.
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(publish(*writer, make_publish_request()).has_value());
+  wait_until([&] { return calls.load() >= 1; }, "the sink is called");
+  auto stats = follower.statistics();
+  EXPECT_LE(stats.pending, 8u) << "more alerts in memory than the bound";
+  EXPECT_GT(stats.let_go, 0u) << "nothing was let go: the bound was not reached";
+
+  // Released, the sink gets all 200 once, in order: the rest came from the log.
+  {
+    std::lock_guard lock(gate_mutex);
+    gate_open = true;
+  }
+  gate_changed.notify_all();
+  sink.wait_for(200);
+  expect_one_to(sink.seqs(), 200);
+  EXPECT_EQ(sink.problems(), "");
+}
+
+TEST_F(FollowerTest, ReadsALongRangeFromTheLogInChunksInOrder) {
+  // 2,100 alerts committed before the follower starts: more than two of its
+  // read chunks (1,000 alerts each).
+  auto writer = start_writer();
+  std::vector<std::future<core::result<core::publish_outcome>>> outcomes;
+  for (int i = 0; i < 2100; ++i) outcomes.push_back(publish_async(*writer, make_publish_request()));
+  for (auto& f : outcomes) ASSERT_TRUE(get_within(f, "publish").has_value());
+
+  recording_sink sink;
+  store::log_follower follower(db_->section(), 0, sink.fn());
+  follower.start();
+  sink.wait_for(2100);
+  expect_one_to(sink.seqs(), 2100);
+  EXPECT_EQ(sink.problems(), "");
 }
 
 TEST_F(FollowerTest, CatchesUpWithCommitsOfAnotherNode) {
@@ -85,12 +148,12 @@ TEST_F(FollowerTest, CatchesUpWithCommitsOfAnotherNode) {
   auto other_node = start_writer();
 
   // Both nodes publish at the same time.
-  std::vector<std::future<core::result<store::publish_outcome>>> outcomes;
+  std::vector<std::future<core::result<core::publish_outcome>>> outcomes;
   std::thread remote([&] {
     for (int i = 0; i < 100; ++i)
       outcomes.push_back(publish_async(*other_node, make_publish_request("DE")));
   });
-  std::vector<std::future<core::result<store::publish_outcome>>> local_outcomes;
+  std::vector<std::future<core::result<core::publish_outcome>>> local_outcomes;
   for (int i = 0; i < 100; ++i)
     local_outcomes.push_back(publish_async(*local, make_publish_request("AT")));
   remote.join();

@@ -8,13 +8,13 @@ class OutageTest : public store_test {
   // Publishes and records whether the writer reported itself disconnected
   // when the outcome was delivered (it may reconnect right after).
   struct observed {
-    core::result<store::publish_outcome> outcome;
+    core::result<core::publish_outcome> outcome;
     bool connected_at_completion;
   };
-  static std::future<observed> publish_observed(store::writer& w, store::publish_request r) {
+  static std::future<observed> publish_observed(store::writer& w, core::publish_request r) {
     auto promise = std::make_shared<std::promise<observed>>();
     auto future = promise->get_future();
-    w.publish(std::move(r), [promise, &w](core::result<store::publish_outcome> outcome) {
+    w.publish(std::move(r), [promise, &w](core::result<core::publish_outcome> outcome) {
       promise->set_value(observed{std::move(outcome), w.connected()});
     });
     return future;

@@ -3,8 +3,8 @@
 namespace liaison::testing {
 namespace {
 
-using store::backlog_page;
-using store::consumer_state;
+using core::backlog_page;
+using core::consumer_state;
 
 class ReaderTest : public store_test {
  protected:
@@ -23,12 +23,7 @@ class ReaderTest : public store_test {
     return call_within<core::result<backlog_page>>(
         [&](auto done) { reader_->fetch_backlog(member, after, limit, done); }, "a backlog page");
   }
-  core::result<std::vector<core::stored_alert_ptr>> range(std::uint64_t after,
-                                                          std::uint64_t up_to) {
-    return call_within<core::result<std::vector<core::stored_alert_ptr>>>(
-        [&](auto done) { reader_->fetch_range(after, up_to, done); }, "a range");
-  }
-  core::result<consumer_state> open(const store::consumer_key& key, const std::string& member) {
+  core::result<consumer_state> open(const core::consumer_key& key, const std::string& member) {
     return call_within<core::result<consumer_state>>(
         [&](auto done) { reader_->open_consumer(key, member, done); }, "a consumer");
   }
@@ -46,7 +41,7 @@ using seq_list = std::vector<std::uint64_t>;
 TEST_F(ReaderTest, BacklogPagesThroughOneMembersAlerts) {
   // Five alerts: 1 DE, 2 FR, 3 DE+FR, 4 FR, 5 DE.
   auto writer = start_writer();
-  std::vector<store::publish_request> sent;
+  std::vector<core::publish_request> sent;
   for (auto members :
        std::vector<std::vector<std::string>>{{"DE"}, {"FR"}, {"DE", "FR"}, {"FR"}, {"DE"}}) {
     sent.push_back(make_publish_request("AT", members));
@@ -98,24 +93,11 @@ TEST_F(ReaderTest, BacklogPagesThroughOneMembersAlerts) {
   EXPECT_EQ(page->scanned_to, 5u);
 }
 
-TEST_F(ReaderTest, RangeReadsEveryAlertInOrder) {
+TEST_F(ReaderTest, LogHeadIsTheHighestCommittedSeq) {
+  EXPECT_EQ(reader_->log_head_blocking(), 0u);
   auto writer = start_writer();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(publish(*writer, make_publish_request()).has_value());
-  auto alerts = range(1, 4);
-  ASSERT_TRUE(alerts.has_value());
-  EXPECT_EQ(seqs(*alerts), (seq_list{2, 3, 4}));
   EXPECT_EQ(reader_->log_head_blocking(), 5u);
-}
-
-TEST_F(ReaderTest, RangeBeyondOneChunk) {
-  auto writer = start_writer();
-  std::vector<std::future<core::result<store::publish_outcome>>> outcomes;
-  for (int i = 0; i < 2100; ++i) outcomes.push_back(publish_async(*writer, make_publish_request()));
-  for (auto& f : outcomes) ASSERT_TRUE(get_within(f, "publish").has_value());
-  auto alerts = range(0, 2100);
-  ASSERT_TRUE(alerts.has_value());
-  ASSERT_EQ(alerts->size(), 2100u);
-  for (std::size_t i = 0; i < alerts->size(); ++i) ASSERT_EQ((*alerts)[i]->seq, i + 1);
 }
 
 TEST_F(ReaderTest, OpenConsumerCreatesReusesAndRefusesAnotherMember) {
@@ -144,7 +126,7 @@ TEST_F(ReaderTest, OpenConsumerCreatesReusesAndRefusesAnotherMember) {
 TEST_F(ReaderTest, AckAdvancesTheCursorMonotonically) {
   auto writer = start_writer();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(publish(*writer, make_publish_request()).has_value());
-  const store::consumer_key key{"FR.desk", "main"};
+  const core::consumer_key key{"FR.desk", "main"};
   ASSERT_TRUE(open(key, "FR").has_value());
 
   // Forward to 3; an older ack does not move it back.
@@ -179,7 +161,7 @@ TEST_F(ReaderTest, LostConnectionFailsTheReadAndTheReaderRecovers) {
   // Reads fail with UNAVAILABLE or succeed (on a reconnected thread); never anything else...
   int unavailable = 0;
   for (int i = 0; i < 3; ++i) {
-    auto r = range(0, 1);
+    auto r = backlog("DE", 0, 1);
     if (!r.has_value()) {
       EXPECT_EQ(r.error().code, core::errc::unavailable);
       ++unavailable;
@@ -187,7 +169,7 @@ TEST_F(ReaderTest, LostConnectionFailsTheReadAndTheReaderRecovers) {
   }
   EXPECT_GT(unavailable, 0);
   // ...and soon they succeed again.
-  wait_until([&] { return range(0, 1).has_value(); }, "reads succeed again");
+  wait_until([&] { return backlog("DE", 0, 1).has_value(); }, "reads succeed again");
 }
 
 }  // namespace

@@ -26,23 +26,22 @@ std::unique_ptr<store::writer> store_test::start_writer(config::database_section
   return w;
 }
 
-std::future<core::result<store::publish_outcome>> store_test::publish_async(
-    store::writer& w, store::publish_request r) {
-  auto promise = std::make_shared<std::promise<core::result<store::publish_outcome>>>();
+std::future<core::result<core::publish_outcome>> store_test::publish_async(
+    store::writer& w, core::publish_request r) {
+  auto promise = std::make_shared<std::promise<core::result<core::publish_outcome>>>();
   auto future = promise->get_future();
-  w.publish(std::move(r), [promise](core::result<store::publish_outcome> outcome) {
+  w.publish(std::move(r), [promise](core::result<core::publish_outcome> outcome) {
     promise->set_value(std::move(outcome));
   });
   return future;
 }
 
-core::result<store::publish_outcome> store_test::publish(store::writer& w,
-                                                         store::publish_request r) {
+core::result<core::publish_outcome> store_test::publish(store::writer& w, core::publish_request r) {
   auto f = publish_async(w, std::move(r));
   return get_within(f, "a publish outcome");
 }
 
-core::result<void> store_test::ack(store::writer& w, const store::consumer_key& key,
+core::result<void> store_test::ack(store::writer& w, const core::consumer_key& key,
                                    std::uint64_t up_to) {
   auto promise = std::make_shared<std::promise<core::result<void>>>();
   auto future = promise->get_future();

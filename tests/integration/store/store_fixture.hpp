@@ -70,11 +70,11 @@ class store_test : public ::testing::Test {
                                               store::writer::commit_listener on_commit);
 
   // Publishes and waits for the outcome.
-  static core::result<store::publish_outcome> publish(store::writer& w, store::publish_request r);
+  static core::result<core::publish_outcome> publish(store::writer& w, core::publish_request r);
   // Queues a publish; the future completes with its outcome.
-  static std::future<core::result<store::publish_outcome>> publish_async(store::writer& w,
-                                                                         store::publish_request r);
-  static core::result<void> ack(store::writer& w, const store::consumer_key& key,
+  static std::future<core::result<core::publish_outcome>> publish_async(store::writer& w,
+                                                                        core::publish_request r);
+  static core::result<void> ack(store::writer& w, const core::consumer_key& key,
                                 std::uint64_t up_to);
 
   // One value from a query, as the superuser on the test database.

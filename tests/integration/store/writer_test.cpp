@@ -9,8 +9,8 @@
 namespace liaison::testing {
 namespace {
 
-using store::publish_outcome;
-using store::publish_request;
+using core::publish_outcome;
+using core::publish_request;
 
 class WriterTest : public store_test {};
 

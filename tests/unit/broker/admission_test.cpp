@@ -51,7 +51,7 @@ core::envelope signed_by(const crypto::ed25519_private_key& key, std::string key
   return {std::move(payload), std::move(sig), std::move(key_id)};
 }
 
-core::errc code(const core::result<store::publish_request>& r) {
+core::errc code(const core::result<core::publish_request>& r) {
   return r ? core::errc{} : r.error().code;
 }
 

@@ -30,14 +30,14 @@ class fake_log final : public backlog_source {
  public:
   std::vector<core::stored_alert_ptr> committed;
   struct pending {
-    store::backlog_page page;
-    std::function<void(core::result<store::backlog_page>)> done;
+    core::backlog_page page;
+    std::function<void(core::result<core::backlog_page>)> done;
   };
   std::deque<pending> fetches;
 
   void fetch_backlog(std::string member, std::uint64_t after, std::size_t limit,
-                     std::function<void(core::result<store::backlog_page>)> done) override {
-    store::backlog_page page;
+                     std::function<void(core::result<core::backlog_page>)> done) override {
+    core::backlog_page page;
     std::uint64_t head = committed.empty() ? 0 : committed.back()->seq;
     page.scanned_to = std::max(after, head);
     for (const auto& a : committed) {

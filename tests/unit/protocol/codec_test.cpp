@@ -203,40 +203,83 @@ TEST(CodecTest, DeliverCarriesTheSignedBytesVerbatim) {
   EXPECT_EQ(f.deliver().consumer(), "console");
 }
 
+// A committed alert as the log holds it. Fresh for each encoding: an alert
+// is immutable once committed, and its shared encoding is memoised.
+std::shared_ptr<core::stored_alert> alert_for_deliver(std::uint64_t seq, std::int64_t us) {
+  auto a = std::make_shared<core::stored_alert>();
+  a->seq = seq;
+  a->received_at = core::time_point{std::chrono::microseconds(us)};
+  a->signed_bytes = {std::string(70000, '\x01'), std::string(64, 's'), "HU-12"};
+  a->recipients.members = {"AT", "HU", "RS"};
+  return a;
+}
+
 // The hand-written Deliver encoding must be exactly what protobuf writes.
 TEST(CodecTest, DeliverEncodingIsByteForByteProtobufs) {
-  core::stored_alert a;
-  a.signed_bytes = {std::string(70000, '\x01'), std::string(64, 's'), "HU-12"};
-  a.recipients.members = {"AT", "HU", "RS"};
   for (std::int64_t us : {std::int64_t{1'780'000'000'123'456}, std::int64_t{0},
                           std::int64_t{-1'500'000}, std::int64_t{1'000'000}}) {
     for (std::uint64_t seq : {std::uint64_t{1}, std::uint64_t{300}, std::uint64_t{1} << 40}) {
-      a.seq = seq;
-      a.received_at = core::time_point{std::chrono::microseconds(us)};
+      auto a = alert_for_deliver(seq, us);
       v1::Frame expected;
       auto* d = expected.mutable_deliver();
       d->set_consumer("console");
       d->set_seq(seq);
-      d->mutable_envelope()->set_payload(a.signed_bytes.payload);
-      d->mutable_envelope()->set_signature(a.signed_bytes.signature);
-      d->mutable_envelope()->set_key_id(a.signed_bytes.key_id);
+      d->mutable_envelope()->set_payload(a->signed_bytes.payload);
+      d->mutable_envelope()->set_signature(a->signed_bytes.signature);
+      d->mutable_envelope()->set_key_id(a->signed_bytes.key_id);
       auto seconds = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
       d->mutable_received_at()->set_seconds(seconds);
       d->mutable_received_at()->set_nanos(
           static_cast<std::int32_t>((us - seconds * 1'000'000) * 1000));
-      for (const auto& m : a.recipients.members) d->add_recipients(m);
-      EXPECT_EQ(encode_deliver(a, "console", wire_format::binary), expected.SerializeAsString())
+      for (const auto& m : a->recipients.members) d->add_recipients(m);
+      EXPECT_EQ(encode_deliver(*a, "console", wire_format::binary), expected.SerializeAsString())
           << us << " " << seq;
-      auto native = encode_deliver(a, "console", wire_format::native);
+      auto native = encode_deliver(*a, "console", wire_format::native);
       EXPECT_EQ(native.substr(4), expected.SerializeAsString());
     }
   }
-  a.signed_bytes.key_id.clear();
-  a.recipients.members.clear();
+  auto a = alert_for_deliver(7, 0);
+  a->signed_bytes.key_id.clear();
+  a->recipients.members.clear();
   v1::Frame sparse;
-  ASSERT_TRUE(sparse.ParseFromString(encode_deliver(a, "", wire_format::binary)));
+  ASSERT_TRUE(sparse.ParseFromString(encode_deliver(*a, "", wire_format::binary)));
   EXPECT_TRUE(sparse.has_deliver());
-  EXPECT_EQ(sparse.deliver().seq(), a.seq);
+  EXPECT_EQ(sparse.deliver().seq(), a->seq);
+}
+
+// An alert fanned out to many consumers is encoded once per wire format:
+// each consumer adds only its own few bytes to the shared rest, and the
+// result is the frame protobuf itself would write, in every format.
+TEST(CodecTest, DeliverSharesOneEncodingPerAlertAcrossConsumers) {
+  auto a = alert_for_deliver(300, 1'780'000'000'123'456);
+  for (auto format : {wire_format::native, wire_format::binary, wire_format::json}) {
+    auto hu = encode_deliver_parts(*a, "hu-console", format);
+    auto rs = encode_deliver_parts(*a, "rs.partner_2", format);
+    // The same bytes, not merely equal ones: encoded once.
+    EXPECT_EQ(hu.shared, rs.shared);
+    EXPECT_LT(hu.head.size(), 64u);  // of a frame over 90 KB
+    for (auto [name, parts] : {std::pair{"hu-console", &hu}, std::pair{"rs.partner_2", &rs}}) {
+      v1::Frame expected;
+      auto* d = expected.mutable_deliver();
+      d->set_consumer(name);
+      d->set_seq(a->seq);
+      d->mutable_envelope()->set_payload(a->signed_bytes.payload);
+      d->mutable_envelope()->set_signature(a->signed_bytes.signature);
+      d->mutable_envelope()->set_key_id(a->signed_bytes.key_id);
+      d->mutable_received_at()->set_seconds(1'780'000'000);
+      d->mutable_received_at()->set_nanos(123'456'000);
+      for (const auto& m : a->recipients.members) d->add_recipients(m);
+      auto frame = parts->head + *parts->shared;
+      if (format == wire_format::json) {
+        std::string text;
+        ASSERT_TRUE(google::protobuf::util::MessageToJsonString(expected, &text).ok());
+        EXPECT_EQ(frame, text);
+      } else {
+        auto body = format == wire_format::native ? frame.substr(4) : frame;
+        EXPECT_EQ(body, expected.SerializeAsString()) << name;
+      }
+    }
+  }
 }
 
 TEST(CodecTest, ErrorRepliesCarryTheStableCode) {

@@ -1,13 +1,13 @@
-#include "net/outbox.hpp"
+#include "session/outbox.hpp"
 
-namespace liaison::net {
+namespace liaison::session {
 
 outbox::outbox(std::size_t max_delivery_bytes, protocol::wire_format format,
                std::function<void()> wake)
     : max_delivery_bytes_(max_delivery_bytes), format_(format), wake_(std::move(wake)) {}
 
 void outbox::push_locked(outgoing item, std::unique_lock<std::mutex>& lock) {
-  bytes_ += item.bytes.size();
+  bytes_ += item.size();
   queue_.push_back(std::move(item));
   if (writer_waiting_) {
     writer_waiting_ = false;
@@ -18,16 +18,29 @@ void outbox::push_locked(outgoing item, std::unique_lock<std::mutex>& lock) {
 
 void outbox::push_reply(std::uint64_t correlation_id, const protocol::reply_body& reply,
                         bool close_after) {
-  outgoing item{protocol::encode_reply(correlation_id, reply, format_), {}, 0, close_after};
+  outgoing item;
+  item.bytes = protocol::encode_reply(correlation_id, reply, format_);
+  item.close_after = close_after;
   std::unique_lock lock(mutex_);
   if (closed_) return;
   push_locked(std::move(item), lock);
 }
 
 void outbox::push_close() {
+  outgoing item;
+  item.what = outgoing::kind::close;
+  item.close_after = true;
   std::unique_lock lock(mutex_);
   if (closed_) return;
-  push_locked(outgoing{{}, {}, 0, true}, lock);
+  push_locked(std::move(item), lock);
+}
+
+void outbox::push_keepalive() {
+  outgoing item;
+  item.what = outgoing::kind::keepalive;
+  std::unique_lock lock(mutex_);
+  if (closed_) return;
+  push_locked(std::move(item), lock);
 }
 
 bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& alert) {
@@ -37,10 +50,16 @@ bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& al
     if (closed_) return false;
     if (bytes_ > 0 && bytes_ >= max_delivery_bytes_) return false;
   }
-  outgoing item{protocol::encode_deliver(*alert, consumer, format_), consumer, alert->seq, false};
+  auto parts = protocol::encode_deliver_parts(*alert, consumer, format_);
+  outgoing item;
+  item.bytes = std::move(parts.head);
+  item.shared = parts.shared;
+  item.alert = alert;
+  item.consumer = consumer;
+  item.seq = alert->seq;
   std::unique_lock lock(mutex_);
   if (closed_) return false;
-  if (bytes_ > 0 && bytes_ + item.bytes.size() > max_delivery_bytes_) return false;
+  if (bytes_ > 0 && bytes_ + item.size() > max_delivery_bytes_) return false;
   push_locked(std::move(item), lock);
   return true;
 }
@@ -51,10 +70,11 @@ bool outbox::wants_more() const {
 }
 
 void outbox::consumer_failed(const std::string& consumer, const core::error& why) {
+  outgoing item;
+  item.bytes = protocol::encode_reply(0, why, format_);
   std::unique_lock lock(mutex_);
   if (closed_) return;
   failed_.push_back(consumer);
-  outgoing item{protocol::encode_reply(0, why, format_), {}, 0, false};
   push_locked(std::move(item), lock);
 }
 
@@ -62,8 +82,8 @@ std::vector<outgoing> outbox::take(std::size_t max_bytes) {
   std::lock_guard lock(mutex_);
   std::vector<outgoing> out;
   std::size_t taken = 0;
-  while (!queue_.empty() && (out.empty() || taken + queue_.front().bytes.size() <= max_bytes)) {
-    taken += queue_.front().bytes.size();
+  while (!queue_.empty() && (out.empty() || taken + queue_.front().size() <= max_bytes)) {
+    taken += queue_.front().size();
     bool last = queue_.front().close_after;
     out.push_back(std::move(queue_.front()));
     queue_.pop_front();
@@ -89,14 +109,9 @@ bool outbox::closed() const {
   return closed_;
 }
 
-std::size_t outbox::queued_bytes() const {
-  std::lock_guard lock(mutex_);
-  return bytes_;
-}
-
 std::vector<std::string> outbox::take_failed_consumers() {
   std::lock_guard lock(mutex_);
   return std::exchange(failed_, {});
 }
 
-}  // namespace liaison::net
+}  // namespace liaison::session

@@ -1,8 +1,9 @@
 // GET /v1/alerts and GET /v1/alerts/{id}: the alert history for auditors.
+#include "audit/event.hpp"
+#include "auditors/audit_api.hpp"
+#include "auditors/audit_consult.hpp"
+#include "auditors/audit_render.hpp"
 #include "crypto/alert_signature.hpp"
-#include "net/audit_api.hpp"
-#include "net/audit_consult.hpp"
-#include "net/audit_render.hpp"
 #include "net/await_callback.hpp"
 #include "protocol/codec.hpp"
 
@@ -16,7 +17,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
-namespace liaison::net {
+namespace liaison::auditors {
 namespace {
 
 using boost::asio::awaitable;
@@ -38,7 +39,8 @@ awaitable<core::result<rendered_page>> export_page(audit_api api, audit::alert_f
   if (!page) co_return page.error();
   rendered_page out;
   for (const auto& a : page->alerts)
-    out.text += format == audit::export_format::csv ? alert_csv(a) : dump(alert_json(a)) + "\n";
+    out.text +=
+        format == audit::export_format::csv ? alert_csv(a) : audit::dump_json(alert_json(a)) + "\n";
   out.rows = page->alerts.size();
   out.last = out.rows > 0 ? page->alerts.back().seq : after;
   out.head = page->log_head;
@@ -72,7 +74,7 @@ awaitable<http_reply> list_alerts(request_context& ctx, consultation_ptr record,
             {"log_head", page->log_head}};
   // Full-text and entity search see alerts once the indexer has read them.
   if (searching) body["search_indexed_through"] = page->search_indexed_through;
-  co_return json_reply(200, dump(body));
+  co_return json_reply(200, audit::dump_json(body));
 }
 
 // The signature checked again now, against the registry as it is today.
@@ -128,7 +130,7 @@ awaitable<http_reply> get_alert(request_context& ctx, consultation_ptr record, a
             {"signature_check", signature_check(*ctx.exchange.registry(), *d, ctx.exchange.now())},
             {"timeline", timeline_json(*d)},
             {"replies", replies}};
-  co_return json_reply(200, dump(body));
+  co_return json_reply(200, audit::dump_json(body));
 }
 
 }  // namespace
@@ -144,4 +146,4 @@ void add_history_routes(http_router& router, const audit_api& api) {
                }));
 }
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

@@ -1,14 +1,15 @@
 // GET /v1/audit, /v1/audit/verify, /v1/audit/tree-heads and the proofs.
-#include "net/audit_api.hpp"
+#include "auditors/audit_api.hpp"
+#include "audit/event.hpp"
 
 #include "audit/encoding.hpp"
 #include "audit/tree_head.hpp"
+#include "auditors/audit_consult.hpp"
+#include "auditors/audit_render.hpp"
 #include "core/hex.hpp"
-#include "net/audit_consult.hpp"
-#include "net/audit_render.hpp"
 #include "net/await_callback.hpp"
 
-namespace liaison::net {
+namespace liaison::auditors {
 namespace {
 
 using boost::asio::awaitable;
@@ -29,7 +30,8 @@ awaitable<core::result<rendered_page>> export_page(audit_api api, audit::audit_f
   if (!page) co_return page.error();
   rendered_page out;
   for (const auto& r : page->rows)
-    out.text += format == audit::export_format::csv ? audit_csv(r) : dump(audit_row_json(r)) + "\n";
+    out.text += format == audit::export_format::csv ? audit_csv(r)
+                                                    : audit::dump_json(audit_row_json(r)) + "\n";
   out.rows = page->rows.size();
   out.last = out.rows > 0 ? page->rows.back().id : after;
   out.head = page->head_id;
@@ -60,10 +62,11 @@ awaitable<http_reply> list_audit(request_context& ctx, consultation_ptr record, 
   for (const auto& r : page->rows) entries.push_back(audit_row_json(r));
   const auto last = page->rows.empty() ? q->page.after : page->rows.back().id;
   co_return json_reply(
-      200, dump(json{{"entries", entries},
-                     {"next_cursor", audit::encode_cursor(audit::cursor_kind::audit_log, last)},
-                     {"has_more", page->rows.size() == q->page.limit},
-                     {"head_id", page->head_id}}));
+      200, audit::dump_json(
+               json{{"entries", entries},
+                    {"next_cursor", audit::encode_cursor(audit::cursor_kind::audit_log, last)},
+                    {"has_more", page->rows.size() == q->page.limit},
+                    {"head_id", page->head_id}}));
 }
 
 // The chain is recomputed on a store thread; this coroutine only waits.
@@ -91,7 +94,7 @@ awaitable<http_reply> verify(request_context& ctx, consultation_ptr record, audi
                                      {"reason", audit::to_string(failure->kind)},
                                      {"message", failure->message}}
                               : json()}};
-  co_return json_reply(200, dump(body));
+  co_return json_reply(200, audit::dump_json(body));
 }
 
 awaitable<http_reply> tree_heads(request_context& ctx, consultation_ptr record, audit_api api) {
@@ -108,14 +111,14 @@ awaitable<http_reply> tree_heads(request_context& ctx, consultation_ptr record, 
   const auto last = page->heads.empty() ? p->after : page->heads.back().id;
   const bool signing = !api->signing_public_key.empty();
   co_return json_reply(
-      200,
-      dump(json{{"latest", page->latest ? tree_head_json(*page->latest) : json()},
-                {"heads", heads},
-                {"next_cursor", audit::encode_cursor(audit::cursor_kind::tree_heads, last)},
-                {"has_more", page->heads.size() == p->limit},
-                {"tree_size", page->tree_size},
-                {"public_key", signing ? json(audit::to_base64(api->signing_public_key)) : json()},
-                {"key_id", signing ? json(audit::key_id_of(api->signing_public_key)) : json()}}));
+      200, audit::dump_json(json{
+               {"latest", page->latest ? tree_head_json(*page->latest) : json()},
+               {"heads", heads},
+               {"next_cursor", audit::encode_cursor(audit::cursor_kind::tree_heads, last)},
+               {"has_more", page->heads.size() == p->limit},
+               {"tree_size", page->tree_size},
+               {"public_key", signing ? json(audit::to_base64(api->signing_public_key)) : json()},
+               {"key_id", signing ? json(audit::key_id_of(api->signing_public_key)) : json()}}));
 }
 
 json hashes(const std::vector<audit::digest>& path) {
@@ -133,11 +136,12 @@ awaitable<http_reply> inclusion(request_context& ctx, consultation_ptr record, a
   auto a = co_await ask<store::inclusion_answer>(std::move(start));
   if (!a) co_return refused(record, a.error());
   record->add_rows(a->entry ? 1 : 0);
-  co_return json_reply(200, dump(json{{"leaf_index", a->index},
-                                      {"tree_size", a->tree_size},
-                                      {"leaf_hash", audit::to_base64(a->leaf_hash)},
-                                      {"audit_path", hashes(a->path)},
-                                      {"entry", a->entry ? audit_row_json(*a->entry) : json()}}));
+  co_return json_reply(
+      200, audit::dump_json(json{{"leaf_index", a->index},
+                                 {"tree_size", a->tree_size},
+                                 {"leaf_hash", audit::to_base64(a->leaf_hash)},
+                                 {"audit_path", hashes(a->path)},
+                                 {"entry", a->entry ? audit_row_json(*a->entry) : json()}}));
 }
 
 awaitable<http_reply> consistency(request_context& ctx, consultation_ptr record, audit_api api) {
@@ -149,8 +153,8 @@ awaitable<http_reply> consistency(request_context& ctx, consultation_ptr record,
   auto a = co_await ask<store::consistency_answer>(std::move(start));
   if (!a) co_return refused(record, a.error());
   co_return json_reply(
-      200,
-      dump(json{{"first", a->first}, {"second", a->second}, {"consistency", hashes(a->path)}}));
+      200, audit::dump_json(
+               json{{"first", a->first}, {"second", a->second}, {"consistency", hashes(a->path)}}));
 }
 
 using route_fn = awaitable<http_reply> (*)(request_context&, consultation_ptr, audit_api);
@@ -176,4 +180,4 @@ void add_audit_routes(http_router& router, store::audit_store& store,
                }));
 }
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

@@ -15,7 +15,7 @@ class tree_signer;
 class history_indexer;
 }  // namespace liaison::store
 
-namespace liaison::app {
+namespace liaison::auditors {
 
 class audit_services {
  public:
@@ -39,4 +39,4 @@ class audit_services {
   std::unique_ptr<store::history_indexer> indexer_;
 };
 
-}  // namespace liaison::app
+}  // namespace liaison::auditors

@@ -1,8 +1,8 @@
-// What the store takes and gives: domain types only. libpqxx never appears in
-// a store header; its exceptions stop at the store's boundary.
+// The exchange's domain records: what admission hands to the store, what a
+// commit answers, how durable consumers are named and what a backlog read
+// returns. Plain data shared by broker/ and store/; no I/O.
 #pragma once
 
-#include "core/audit_event.hpp"
 #include "core/error.hpp"
 #include "core/types.hpp"
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace liaison::store {
+namespace liaison::core {
 
 // A verified, authorised alert ready to be committed.
 struct publish_request {
@@ -22,28 +22,28 @@ struct publish_request {
   // The idempotency key is (origin, alert_id).
   std::string alert_id;
   std::string origin;
-  core::recipient_set recipients;
-  core::envelope signed_bytes;  // stored verbatim
+  recipient_set recipients;
+  envelope signed_bytes;  // stored verbatim
   // Searchable summary, copied from the verified payload.
-  core::alert_kind kind = core::alert_kind::information;
-  core::category cat = core::category::other;
-  core::priority prio = core::priority::routine;
-  core::tlp disclosure = core::tlp::red;
-  core::restriction usage = core::restriction::h0;
+  alert_kind kind = alert_kind::information;
+  category cat = category::other;
+  priority prio = priority::routine;
+  tlp disclosure = tlp::red;
+  restriction usage = restriction::h0;
   std::string subject;
-  core::time_point created_at{};
-  std::optional<core::time_point> expires_at;
+  time_point created_at{};
+  std::optional<time_point> expires_at;
   std::string in_reply_to;
   std::string case_reference;
 };
 
 struct publish_outcome {
   std::uint64_t seq = 0;
-  core::time_point received_at{};
+  time_point received_at{};
   bool duplicate = false;  // the same (origin, id, bytes) was committed before
 };
 
-using publish_handler = std::function<void(core::result<publish_outcome>)>;
+using publish_handler = std::function<void(result<publish_outcome>)>;
 
 // A durable consumer is named per principal.
 struct consumer_key {
@@ -62,8 +62,8 @@ struct consumer_state {
 // seq <= scanned_to that is not in `alerts` (and is > the requested after_seq)
 // does not exist.
 struct backlog_page {
-  std::vector<core::stored_alert_ptr> alerts;
+  std::vector<stored_alert_ptr> alerts;
   std::uint64_t scanned_to = 0;
 };
 
-}  // namespace liaison::store
+}  // namespace liaison::core

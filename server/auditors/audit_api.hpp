@@ -7,16 +7,16 @@
 #pragma once
 
 #include "audit/history_query.hpp"
-#include "net/http_router.hpp"
+#include "auditors/http.hpp"
 #include "store/audit_store.hpp"
 
 #include <string>
 
-namespace liaison::net {
+namespace liaison::auditors {
 
 // `signing_public_key` is the raw Ed25519 key of the tree heads (empty when
 // the server signs none). `store` must outlive the router's use.
 void add_audit_routes(http_router& router, store::audit_store& store,
                       const audit::query_limits& limits, std::string signing_public_key);
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace liaison::net {
+namespace liaison::auditors {
 
 nlohmann::json alert_json(const store::history_alert& a);
 std::string alert_csv_header();
@@ -36,11 +36,8 @@ nlohmann::json alert_content_json(const core::alert& a);
 // "withheld_from", "acknowledged_by", "consulted_by" and every event.
 nlohmann::json timeline_json(const store::alert_detail& d);
 
-// JSON text that never throws on invalid UTF-8 in stored strings.
-std::string dump(const nlohmann::json& j);
-
 // One CSV field, quoted when needed. A cell that a spreadsheet would run as
 // a formula (starting with = + - @ or a tab) is prefixed with an apostrophe.
 std::string csv_field(std::string_view text);
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

@@ -1,8 +1,8 @@
-#include "app/audit_services.hpp"
+#include "auditors/audit_services.hpp"
 
 #include "audit/tree_head.hpp"
+#include "auditors/audit_api.hpp"
 #include "core/names.hpp"
-#include "net/audit_api.hpp"
 #include "protocol/codec.hpp"
 #include "store/audit_store.hpp"
 #include "store/history_indexer.hpp"
@@ -10,7 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace liaison::app {
+namespace liaison::auditors {
 namespace {
 
 // The searchable text of a signed payload, for the history index.
@@ -66,7 +66,7 @@ void audit_services::add_routes(net::http_router& router) {
   audit::query_limits limits;
   limits.max_limit = options_.max_page_rows;
   limits.default_limit = std::min<std::size_t>(100, options_.max_page_rows);
-  net::add_audit_routes(router, *store_, limits, public_key_);
+  add_audit_routes(router, *store_, limits, public_key_);
 }
 
-}  // namespace liaison::app
+}  // namespace liaison::auditors

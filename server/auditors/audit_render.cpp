@@ -1,13 +1,14 @@
-#include "net/audit_render.hpp"
+#include "auditors/audit_render.hpp"
 
 #include "audit/encoding.hpp"
+#include "audit/event.hpp"
 #include "core/hex.hpp"
 #include "core/names.hpp"
 #include "core/time_text.hpp"
 
 #include <chrono>
 
-namespace liaison::net {
+namespace liaison::auditors {
 namespace {
 
 using nlohmann::json;
@@ -50,10 +51,6 @@ json name_or_null(const std::optional<Enum>& v) {
 }
 
 }  // namespace
-
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 std::string csv_field(std::string_view text) {
   const bool formula =
@@ -189,7 +186,7 @@ json timeline_json(const store::alert_detail& d) {
     if (r.event.action == core::audit_action::deliver) {
       who["consumer"] = r.event.subject;
       delivered.push_back(who);
-    } else if (r.event.action == "consumer.withhold") {
+    } else if (r.event.action == core::audit_action::withhold) {
       who["consumer"] = r.event.subject;
       who["reason"] = detail.is_object() ? detail.value("reason", json()) : json();
       withheld.push_back(who);
@@ -211,4 +208,4 @@ json timeline_json(const store::alert_detail& d) {
               {"complete_through_audit_id", d.events_indexed_through}};
 }
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

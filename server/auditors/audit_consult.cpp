@@ -1,11 +1,12 @@
-#include "net/audit_consult.hpp"
+#include "auditors/audit_consult.hpp"
 
+#include "audit/event.hpp"
+#include "auditors/audit_render.hpp"
 #include "core/utf8.hpp"
-#include "net/audit_render.hpp"
 
 #include <stdexcept>
 
-namespace liaison::net {
+namespace liaison::auditors {
 namespace {
 
 using boost::asio::awaitable;
@@ -99,8 +100,12 @@ consultation::~consultation() {
                         {"complete", complete_}};
   for (auto& [k, v] : extra_.items()) detail[k] = v;
   try {
-    exchange_.audit(core::audit_event{exchange_.now(), actor_, actor_member_, "audit.query",
-                                      subject_, outcome_, dump(detail)});
+    exchange_.audit(audit::event(exchange_.now(), core::audit_action::audit_query)
+                        .by(actor_, actor_member_)
+                        .subject(subject_)
+                        .outcome(outcome_)
+                        .with_all(detail)
+                        .build());
   } catch (...) {
     // A destructor must not throw; the writer counts what it drops.
   }
@@ -149,4 +154,4 @@ awaitable<http_reply> export_reply(audit::export_format format, std::string firs
   co_return reply;
 }
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "audit/history_query.hpp"
-#include "net/http_router.hpp"
+#include "auditors/http.hpp"
 #include "store/audit_store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-namespace liaison::net {
+namespace liaison::auditors {
 
 struct audit_api_state {
   store::audit_store& store;
@@ -31,7 +31,7 @@ inline constexpr std::string_view justification_header = "Liaison-Justification"
 // header. INVALID_ARGUMENT when absent, blank, over 1000 bytes, not UTF-8.
 core::result<std::string> justification_of(const http_request& request);
 
-// One consultation, audited as action "audit.query" by the destructor.
+// One consultation, audited as core::audit_action::audit_query by the destructor.
 class consultation {
  public:
   consultation(broker::exchange& exchange, const core::principal* who, const std::string& peer,
@@ -91,4 +91,4 @@ void add_history_routes(http_router& router, const audit_api& api);
 // The reply of a failed store call, recorded in the consultation.
 http_reply refused(const consultation_ptr& record, const core::error& e);
 
-}  // namespace liaison::net
+}  // namespace liaison::auditors

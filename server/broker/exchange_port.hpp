@@ -1,0 +1,75 @@
+// What a connection may ask of the exchange, as an interface: the protocol
+// engine (session/) talks to this, never to the concrete exchange, so that a
+// unit test drives a session with a fake and a manual clock. Completions may
+// run on any thread; net/ wraps the port so that they run on the
+// connection's strand.
+#pragma once
+
+#include "broker/delivery_sink.hpp"
+#include "core/audit_event.hpp"
+#include "core/error.hpp"
+#include "core/records.hpp"
+#include "core/types.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace liaison::broker {
+
+struct start_position {
+  enum class kind { stored_cursor, from_seq, only_new } from = kind::stored_cursor;
+  std::uint64_t seq = 0;  // for from_seq: the first seq to deliver
+};
+
+// A durable consumer held by one connection: the capability to start it,
+// to tell it the outbox has room, to acknowledge and to let it go.
+class subscription_handle {
+ public:
+  virtual ~subscription_handle() = default;
+  // Begins delivering (backlog, then live). Call once, after the client was
+  // told Subscribed.
+  virtual void start() = 0;
+  // The outbox drained below its low-water mark.
+  virtual void on_room() = 0;
+  // Cumulative acknowledgement up to `up_to_seq`: INVALID_ARGUMENT beyond
+  // what was delivered; at or below the cursor it completes at once;
+  // otherwise `done` runs after the commit. `done` runs exactly once.
+  virtual void ack(std::uint64_t up_to_seq, std::function<void(core::result<void>)> done) = 0;
+  // No more deliveries; releases the consumer name. Idempotent.
+  virtual void close() = 0;
+};
+
+struct subscription {
+  std::shared_ptr<subscription_handle> handle;  // not started yet
+  std::uint64_t cursor = 0;                     // stored last acknowledged seq
+  std::uint64_t resume_after = 0;               // deliveries start after this seq
+};
+
+class exchange_port {
+ public:
+  virtual ~exchange_port() = default;
+
+  // The wall-clock time for audit rows.
+  virtual core::time_point now() const = 0;
+
+  // Admits and queues a publish; `done` runs exactly once, with the commit's
+  // outcome or why it was refused (every refusal is audited).
+  virtual void publish(const core::principal& who, const core::alert& decoded,
+                       const core::envelope& signed_alert, core::publish_handler done) = 0;
+  // Audits a publish that could not even be decoded (the caller answers it).
+  virtual void reject_publish(const core::principal& who, const core::error& why) = 0;
+
+  // Opens the durable consumer `name` of `who` with deliveries going to
+  // `sink`. A consumer of the same name held elsewhere is taken over (its
+  // sink hears consumer_failed). `done` runs exactly once.
+  virtual void subscribe(const core::principal& who, const std::string& name, start_position start,
+                         std::shared_ptr<delivery_sink> sink,
+                         std::function<void(core::result<subscription>)> done) = 0;
+
+  // Queues an audit row. Never blocks.
+  virtual void audit(core::audit_event event) = 0;
+};
+
+}  // namespace liaison::broker
