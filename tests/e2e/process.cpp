@@ -70,22 +70,4 @@ int child_process::exit_code(int status) {
   return -1;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-temp_dir::temp_dir(const std::string& prefix) {
-  auto pattern = (std::filesystem::temp_directory_path() / (prefix + ".XXXXXX")).string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory");
-  path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 }  // namespace liaison::testing

@@ -2,6 +2,8 @@
 // file, wait with a deadline, signal, kill. No shell involved.
 #pragma once
 
+#include "support/temp_dir.hpp"
+
 #include <sys/types.h>
 #include <chrono>
 #include <optional>
@@ -31,19 +33,6 @@ class child_process {
  private:
   pid_t pid_ = -1;
   std::optional<int> status_;
-};
-
-// Reads a whole file ("" if absent).
-std::string read_file(const std::string& path);
-// A fresh directory under the system temp dir; removed by the destructor.
-class temp_dir {
- public:
-  explicit temp_dir(const std::string& prefix = "liaison-test");
-  ~temp_dir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 // Polls `condition` until it holds or `limit` passes; returns its last value.

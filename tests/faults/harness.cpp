@@ -51,12 +51,7 @@ harness::harness(std::string scenario, const profile& p, harness_options options
     : scenario_(std::move(scenario)), profile_(p) {
   // One stream per scenario, derived from the run's seed.
   rng_.seed(profile_.seed ^ std::hash<std::string>{}(scenario_));
-  auto pattern =
-      (std::filesystem::temp_directory_path() / ("liaison-faults-" + scenario_ + ".XXXXXX"))
-          .string();
-  if (!mkdtemp(pattern.data()))
-    throw std::runtime_error("cannot create a directory for the scenario");
-  dir_ = pattern;
+  dir_ = testing::make_kept_dir("liaison-faults-" + scenario_);
   log_.open(dir_ + "/harness.log");
   log("profile " + profile_.name + ", seed " + std::to_string(profile_.seed) +
       " (replay with LIAISON_FAULTS_SEED=" + std::to_string(profile_.seed) + "), files in " + dir_);

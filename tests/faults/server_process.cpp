@@ -1,13 +1,13 @@
 #include "faults/server_process.hpp"
 
 #include "e2e/server_fixture.hpp"
+#include "support/toml_edit.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -15,35 +15,12 @@ namespace liaison::faults {
 
 using namespace std::chrono_literals;
 
-// The same edit as tests/e2e/server_fixture.cpp makes (which keeps it private).
-std::string set_toml(std::string text, const std::string& dotted, const std::string& value) {
-  auto dot = dotted.find('.');
-  auto section = dotted.substr(0, dot);
-  auto key = dotted.substr(dot + 1);
-  auto header = "[" + section + "]";
-  auto at = text.find("\n" + header + "\n");
-  if (at == std::string::npos) return text + "\n" + header + "\n" + key + " = " + value + "\n";
-  auto body = at + header.size() + 2;
-  auto end = text.find("\n[", body);
-  if (end == std::string::npos) end = text.size();
-  std::regex line("(^|\n)" + key + "[ \t]*=[^\n]*");
-  std::string part = text.substr(body, end - body);
-  std::smatch m;
-  if (std::regex_search(part, m, line)) {
-    part.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)),
-                 m.str(1) + key + " = " + value);
-  } else {
-    part = key + " = " + value + "\n" + part;
-  }
-  return text.substr(0, body) + part + text.substr(end);
-}
-
 server_process::server_process(std::string dir, std::map<std::string, std::string> overrides)
     : dir_(std::move(dir)) {
   auto text = testing::read_file(testing::shared_pki_dir() + "/liaison.toml");
   overrides.emplace("native.listen", "\"127.0.0.1:0\"");
   overrides.emplace("https.listen", "\"127.0.0.1:0\"");
-  for (const auto& [k, v] : overrides) text = set_toml(text, k, v);
+  for (const auto& [k, v] : overrides) text = testing::set_toml(text, k, v);
   config_file_ = dir_ + "/liaison.toml";
   std::ofstream(config_file_) << text;
 }

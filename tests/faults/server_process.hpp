@@ -54,8 +54,4 @@ class server_process {
   std::optional<std::string> https_;
 };
 
-// Sets `key = value` inside [section] of TOML text ("section.key"), adding
-// the key or the section when absent.
-std::string set_toml(std::string text, const std::string& dotted, const std::string& value);
-
 }  // namespace liaison::faults

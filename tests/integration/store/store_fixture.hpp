@@ -5,6 +5,7 @@
 
 #include "store/reader.hpp"
 #include "store/writer.hpp"
+#include "support/manual_clock.hpp"
 #include "support/publish_requests.hpp"
 #include "support/test_database.hpp"
 
@@ -24,19 +25,6 @@ using namespace std::chrono_literals;
 
 // How long any single expected event may take before the test fails.
 inline constexpr auto deadline = std::chrono::seconds(15);
-
-// A clock the test sets; starts at 2024-05-01 12:00:00.123456 UTC.
-class manual_clock {
- public:
-  core::time_point now() const { return core::time_point{core::duration{micros_.load()}}; }
-  void advance(core::duration d) { micros_ += d.count(); }
-  store::writer::clock_fn fn() {
-    return [this] { return now(); };
-  }
-
- private:
-  std::atomic<std::int64_t> micros_{1'714'564'800'123'456};
-};
 
 // Waits for the future or throws (failing the test) after `deadline`.
 template <class T>

@@ -1,7 +1,7 @@
 #include "config/members_file.hpp"
 #include "config/server_config.hpp"
 #include "crypto/ed25519.hpp"
-#include "unit/config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -58,7 +58,7 @@ revoked = true
 registry_section setup(const temp_dir& dir, std::string_view members_toml) {
   registry_section s;
   s.members_file = dir.write("members.toml", members_toml);
-  s.keys_dir = (dir.path() / "keys").string();
+  s.keys_dir = dir.file("keys");
   return s;
 }
 
@@ -150,7 +150,7 @@ TEST(MembersTest, MissingAndInvalidKeyFilesAreReportedTogether) {
   auto e = load_failure(section);
 
   ASSERT_EQ(e.problems().size(), 2u) << e.what();
-  auto at_path = (dir.path() / "keys/AT-1.pub.pem").string();
+  auto at_path = dir.file("keys/AT-1.pub.pem");
   EXPECT_EQ(e.problems()[0], section.members_file + ": keys[0].public_key_file: key 'AT-1': " +
                                  "expected an Ed25519 public key in PEM at " + at_path +
                                  ", got no such file");
@@ -251,7 +251,7 @@ public_key_file = "XX-1.pub.pem"
 
 TEST(MembersTest, MissingMembersFileIsNamed) {
   temp_dir dir;
-  registry_section s{(dir.path() / "members.toml").string(), dir.path().string()};
+  registry_section s{dir.file("members.toml"), dir.path()};
   auto e = load_failure(s);
   EXPECT_EQ(std::string(e.what()).rfind(s.members_file + ": cannot read the file", 0), 0u);
 }

@@ -1,6 +1,6 @@
 #include "config/server_config.hpp"
 #include "config/config_template.hpp"
-#include "unit/config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -66,7 +66,7 @@ TEST(ServerConfigTest, RequiredKeysAloneGiveTheDefaults) {
 TEST(ServerConfigTest, RelativePathsResolveAgainstTheFilesDirectory) {
   temp_dir dir;
   auto c = load_server_config(dir.write("etc/liaison.toml", required));
-  auto etc = dir.path() / "etc";
+  auto etc = std::filesystem::path(dir.file("etc"));
   EXPECT_EQ(c.tls.ca_file, (etc / "pki/ca.pem").string());
   EXPECT_EQ(c.tls.cert_file, (etc / "pki/server.pem").string());
   EXPECT_EQ(c.tls.key_file, "/etc/liaison/server.key");  // absolute stays
@@ -143,9 +143,8 @@ TEST(ServerConfigTest, UnknownKeyIsAnErrorNamingFileAndKey) {
   temp_dir dir;
   auto e = load_failure(dir, std::string(required) + "[native]\nidel_timeout = \"5s\"\n");
   ASSERT_EQ(e.problems().size(), 1u);
-  EXPECT_EQ(e.problems()[0].rfind(
-                (dir.path() / "liaison.toml").string() + ": native.idel_timeout: unknown key", 0),
-            0u)
+  EXPECT_EQ(
+      e.problems()[0].rfind(dir.file("liaison.toml") + ": native.idel_timeout: unknown key", 0), 0u)
       << e.problems()[0];
   EXPECT_TRUE(mentions(e, "idle_timeout"));  // the list of known keys helps spot the typo
 }
@@ -337,7 +336,7 @@ TEST(ServerConfigTest, WhatListsOneProblemPerLine) {
 
 TEST(ServerConfigTest, UnreadableOrInvalidFileIsNamed) {
   temp_dir dir;
-  auto missing = (dir.path() / "nope.toml").string();
+  auto missing = dir.file("nope.toml");
   try {
     load_server_config(missing);
     FAIL();
@@ -416,7 +415,7 @@ TEST(RepoConfigTest, ExampleLiaisonTomlIsTheRenderedTemplate) {
   v.keys_dir = "../.liaison/pki/keys";
   v.audit_signing_key_file = "../.liaison/pki/server/audit-signing-key.pem";
   auto want = render_server_config(v);
-  auto have = testing::read_text(LIAISON_SOURCE_DIR "/config/liaison.toml");
+  auto have = testing::read_file(LIAISON_SOURCE_DIR "/config/liaison.toml");
   if (have != want) {
     auto fresh = std::filesystem::temp_directory_path() / "liaison.toml.expected";
     std::ofstream(fresh) << want;

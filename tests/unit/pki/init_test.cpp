@@ -3,7 +3,7 @@
 #include "crypto/ed25519.hpp"
 #include "pki/authority.hpp"
 #include "pki/identity.hpp"
-#include "unit/config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@ namespace liaison::pki {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::read_text;
+using testing::read_file;
 using testing::temp_dir;
 
 const std::string repo_members = LIAISON_SOURCE_DIR "/config/members.toml";
@@ -37,7 +37,7 @@ constexpr auto mode_0700 = fs::perms::owner_all;
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) out[e.path().string()] = read_text(e.path());
+    if (e.is_regular_file()) out[e.path().string()] = read_file(e.path());
   return out;
 }
 
@@ -85,7 +85,7 @@ public_key_file = "RS-1.pub.pem"
 
 TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
   temp_dir dir;
-  const auto out = dir.path() / "pki";
+  const auto out = std::filesystem::path(dir.file("pki"));
 
   auto report = init(options(repo_members, out.string()));
 
@@ -117,8 +117,8 @@ TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
   ASSERT_EQ(data.keys.size(), 27u);
 
   // Each desk holds the private half of its member's registered key.
-  auto ca = authority::load(read_text(out / "ca/ca.pem"), read_text(out / "ca/ca.key"));
-  EXPECT_TRUE(ca.issued_by_me(read_text(out / "server/cert.pem")));
+  auto ca = authority::load(read_file(out / "ca/ca.pem"), read_file(out / "ca/ca.key"));
+  EXPECT_TRUE(ca.issued_by_me(read_file(out / "server/cert.pem")));
   for (const auto& key : data.keys) {
     auto desk = out / key.member / "desk";
     auto id = load_identity(desk.string());
@@ -126,7 +126,7 @@ TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
     EXPECT_EQ(id.key_id, key.key_id);
     auto signing = crypto::ed25519_private_key::load_pem_file(id.signing_key_file);
     EXPECT_EQ(signing.public_key(), key.public_key) << key.key_id;
-    EXPECT_TRUE(ca.issued_by_me(read_text(id.cert_file)));
+    EXPECT_TRUE(ca.issued_by_me(read_file(id.cert_file)));
     EXPECT_EQ(mode(desk), mode_0700);
     EXPECT_EQ(mode(id.key_file), mode_0600);
     EXPECT_EQ(mode(id.signing_key_file), mode_0600);
@@ -135,7 +135,7 @@ TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
 
 TEST(InitTest, SecondRunCreatesNothingAndChangesNothing) {
   temp_dir dir;
-  const auto out = (dir.path() / "pki").string();
+  const auto out = dir.file("pki");
   init(options(repo_members, out));
   auto before = snapshot(out);
 
@@ -149,7 +149,7 @@ TEST(InitTest, SecondRunCreatesNothingAndChangesNothing) {
 
 TEST(InitTest, AddedMemberGetsOnlyItsOwnFiles) {
   temp_dir dir;
-  const auto out = dir.path() / "pki";
+  const auto out = std::filesystem::path(dir.file("pki"));
   auto members = dir.write("members.toml", two_members(false));
   init(options(members, out.string()));
   auto before = snapshot(out);
@@ -160,7 +160,7 @@ TEST(InitTest, AddedMemberGetsOnlyItsOwnFiles) {
   for (const auto& f : report.created)
     EXPECT_TRUE(f.rfind("RS/", 0) == 0 || f == "keys/RS-1.pub.pem") << f;
   EXPECT_TRUE(fs::exists(out / "RS/desk/signing-key.pem"));
-  for (const auto& [file, text] : before) EXPECT_EQ(read_text(file), text) << file;
+  for (const auto& [file, text] : before) EXPECT_EQ(read_file(file), text) << file;
   // liaison.toml is kept as it was, yet the registry it names now has RS.
   auto config = config::load_server_config(report.config_file);
   EXPECT_EQ(config::load_registry(config.registry).members.size(), 3u);
@@ -168,31 +168,30 @@ TEST(InitTest, AddedMemberGetsOnlyItsOwnFiles) {
 
 TEST(InitTest, LostPublicKeyIsRederivedFromTheDesksPrivateKey) {
   temp_dir dir;
-  const auto out = dir.path() / "pki";
+  const auto out = std::filesystem::path(dir.file("pki"));
   auto members = dir.write("members.toml", two_members(false));
   init(options(members, out.string()));
-  auto pub = read_text(out / "keys/AT-1.pub.pem");
+  auto pub = read_file(out / "keys/AT-1.pub.pem");
   fs::remove(out / "keys/AT-1.pub.pem");
 
   auto report = init(options(members, out.string()));
 
   EXPECT_EQ(report.created, std::vector<std::string>{"keys/AT-1.pub.pem"});
-  EXPECT_EQ(read_text(out / "keys/AT-1.pub.pem"), pub);
+  EXPECT_EQ(read_file(out / "keys/AT-1.pub.pem"), pub);
 }
 
 TEST(InitTest, InvalidOptionsAreRejected) {
   temp_dir dir;
   auto members = dir.write("members.toml", two_members(false));
-  auto bad = options(members, dir.path() / "pki");
+  auto bad = options(members, std::filesystem::path(dir.file("pki")));
   bad.native_listen = "7443";
   EXPECT_THROW(init(bad), std::invalid_argument);
-  EXPECT_THROW(init(options((dir.path() / "none.toml").string(), dir.path().string())),
-               config::config_error);
+  EXPECT_THROW(init(options(dir.file("none.toml"), dir.path())), config::config_error);
 }
 
 TEST(IdentityTest, LoadsADeskFolder) {
   temp_dir dir;
-  const auto out = dir.path() / "pki";
+  const auto out = std::filesystem::path(dir.file("pki"));
   init(options(dir.write("members.toml", two_members(false)), out.string()));
 
   auto id = load_identity((out / "HU/desk").string());
@@ -211,7 +210,7 @@ TEST(IdentityTest, LoadsADeskFolder) {
 
 TEST(IdentityTest, MissingPartsAreNamed) {
   temp_dir dir;
-  const auto out = dir.path() / "pki";
+  const auto out = std::filesystem::path(dir.file("pki"));
   init(options(dir.write("members.toml", two_members(false)), out.string()));
   auto message = [](const fs::path& folder) {
     try {

@@ -1,0 +1,43 @@
+#include "support/fake_exchange.hpp"
+
+namespace liaison::testing {
+
+void fake_exchange::publish(const core::principal& who, const core::alert& decoded,
+                            const core::envelope& signed_alert, core::publish_handler done) {
+  publishes.push_back({who, decoded, signed_alert, std::move(done)});
+}
+
+void fake_exchange::reject_publish(const core::principal&, const core::error& why) {
+  rejected.push_back(why);
+}
+
+void fake_exchange::subscribe(const core::principal& who, const std::string& name,
+                              broker::start_position start,
+                              std::shared_ptr<broker::delivery_sink> sink,
+                              std::function<void(core::result<broker::subscription>)> done) {
+  subscribes.push_back({who, name, start, std::move(sink), std::move(done)});
+}
+
+void fake_exchange::commit(std::size_t i, std::uint64_t seq) {
+  publishes.at(i).done(core::publish_outcome{seq, at, false});
+}
+
+void fake_exchange::refuse(std::size_t i, core::error why) {
+  publishes.at(i).done(std::move(why));
+}
+
+std::shared_ptr<fake_subscription> fake_exchange::accept(std::size_t i, std::uint64_t cursor,
+                                                         std::uint64_t resume_after) {
+  auto handle = std::make_shared<fake_subscription>();
+  subscribes.at(i).done(broker::subscription{handle, cursor, resume_after});
+  return handle;
+}
+
+std::vector<core::audit_event> fake_exchange::audited(std::string_view action) const {
+  std::vector<core::audit_event> out;
+  for (const auto& e : audits)
+    if (e.action == action) out.push_back(e);
+  return out;
+}
+
+}  // namespace liaison::testing
