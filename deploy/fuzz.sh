@@ -29,7 +29,7 @@ section() { printf '\n==== %s ====\n' "$*"; }
 die() { printf 'fuzz.sh: %s\n' "$*" >&2; exit 1; }
 
 all_targets=(frame_reader request_binary request_json alert server_config members_config host_port
-  http_target envelope_json auditor_query)
+  http_target envelope_json auditor_query http_header ws_frames)
 build=${LIAISON_FUZZ_BUILD_DIR:-build-fuzz}
 mode=campaign
 minutes=10

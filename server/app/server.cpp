@@ -14,8 +14,13 @@
 #include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -55,7 +60,7 @@ std::shared_ptr<const core::registry> load_registry(const config::server_config&
 
 // The Prometheus text exposition of what an operator watches.
 std::string render_metrics(const broker::exchange& exchange, net::native_listener& native,
-                           net::https_listener& https) {
+                           net::https_listener& https, const audit::failure_tally& failures) {
   auto w = exchange.writer_stats();
   std::string out;
   auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
@@ -84,7 +89,38 @@ std::string render_metrics(const broker::exchange& exchange, net::native_listene
   metric("liaison_https_connections", "gauge", "Open HTTPS connections.",
          https.connections().count());
   metric("liaison_streams", "gauge", "Open WebSocket streams.", https.streams().count());
+  metric("liaison_native_pending_connections", "gauge",
+         "Native connections still authenticating (TLS handshake).", native.sessions().pending());
+  metric("liaison_https_pending_connections", "gauge",
+         "HTTPS connections handshaking or without a registered certificate.",
+         https.connections().pending());
+  auto totals = failures.totals();
+  out +=
+      "# HELP liaison_authentication_failures_total Connections that did not authenticate, by "
+      "reason.\n# TYPE liaison_authentication_failures_total counter\n";
+  for (std::size_t i = 0; i < totals.size(); ++i)
+    out += "liaison_authentication_failures_total{reason=\"" +
+           std::string(audit::to_string(static_cast<audit::auth_failure>(i))) + "\"} " +
+           std::to_string(totals[i]) + "\n";
   return out;
+}
+
+// Writes the failed-authentication summaries whose minute has passed, and
+// logs each once; runs until `timer` is cancelled.
+asio::awaitable<void> flush_failures(asio::steady_timer& timer, audit::failure_tally& failures,
+                                     broker::exchange& exchange) {
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    for (auto& row : failures.take_due(exchange.now())) {
+      auto detail = nlohmann::json::parse(row.detail, nullptr, false);
+      spdlog::warn("{} failed authentications on the {} port from {} ({}): {}",
+                   detail.value("count", 0), detail.value("port", ""), row.subject, row.outcome,
+                   detail.value("reasons", nlohmann::json::object()).dump());
+      exchange.audit_summary(std::move(row));
+    }
+  }
 }
 
 }  // namespace
@@ -139,14 +175,19 @@ int run_server(const config::server_config& config, const run_options& options) 
 
   asio::io_context io;
   const std::string server_name = "liaisond/" LIAISON_VERSION " " + config.node_id;
+  // Strangers' failed authentications: counted, and written as one summary
+  // row per address, outcome and minute.
+  audit::failure_tally failures(config.audit.failure_summary_interval);
   net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native,
-                              net::native_session_limits(config.native, config.audit), server_name);
+                              net::native_session_limits(config.native, config.audit), failures,
+                              server_name);
   native.listen(config.native.listen);
   net::http_router router;
-  net::https_listener https(
-      io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
-      config.https, net::stream_session_limits(config.https, config.audit), router, server_name);
-  net::add_core_routes(router, [&] { return render_metrics(exchange, native, https); });
+  net::https_listener https(io, exchange,
+                            net::make_server_tls(config.tls, /*require_client_certificate=*/false),
+                            config.https, net::stream_session_limits(config.https, config.audit),
+                            router, failures, server_name);
+  net::add_core_routes(router, [&] { return render_metrics(exchange, native, https, failures); });
   auditors.add_routes(router);
   https.listen(config.https.listen);
   native.start();
@@ -163,6 +204,7 @@ int run_server(const config::server_config& config, const run_options& options) 
                      .with("https", https_at)
                      .build());
 
+  asio::steady_timer failure_timer(io);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::thread reloader;
   std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -179,8 +221,10 @@ int run_server(const config::server_config& config, const run_options& options) 
         native.stop();
         https.stop();
         signals.cancel();
+        failure_timer.cancel();
       };
   signals.async_wait(on_signal);
+  asio::co_spawn(io, flush_failures(failure_timer, failures, exchange), asio::detached);
 
   // The io threads only run coroutines and never block: the database work
   // happens on the exchange's own threads.
@@ -190,6 +234,8 @@ int run_server(const config::server_config& config, const run_options& options) 
   io.run();
   for (auto& t : threads) t.join();
   if (reloader.joinable()) reloader.join();
+  for (auto& row : failures.take_due(exchange.now(), /*flush_all=*/true))
+    exchange.audit_summary(std::move(row));
   auditors.stop();
   exchange.stop();
   spdlog::info("stopped");

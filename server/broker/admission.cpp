@@ -3,6 +3,8 @@
 #include "core/names.hpp"
 #include "crypto/alert_signature.hpp"
 
+#include <algorithm>
+
 namespace liaison::broker {
 
 core::result<core::publish_request> admit_publish(
@@ -30,6 +32,25 @@ core::result<core::publish_request> admit_publish(
     return make_error(errc::bad_signature, "signing key '" + key->key_id + "' is revoked");
   auto recipients = registry.expand(decoded.recipients, decoded.origin);
   if (!recipients) return recipients.error();
+  if (*decoded.disclosure == core::tlp::red) {
+    // TLP:RED goes only to members named explicitly: members reached through
+    // a group are not recipients at all (never stored, delivered or listed),
+    // and the sender is told which and why.
+    auto& r = *recipients;
+    std::vector<std::string> named_only;
+    for (const auto& m : r.members) {
+      if (std::binary_search(r.named.begin(), r.named.end(), m))
+        named_only.push_back(m);
+      else
+        r.left_out.push_back({m, "TLP:RED goes only to members named explicitly; " + m +
+                                     " would have been reached through a group"});
+    }
+    if (named_only.empty())
+      return make_error(errc::invalid_argument,
+                        "TLP:RED goes only to members named explicitly, and these recipients "
+                        "name none: list the member codes");
+    r.members = std::move(named_only);
+  }
   if (!crypto::verify_alert(key->public_key, signed_alert.payload, signed_alert.signature))
     return make_error(errc::bad_signature, "the signature does not verify with key '" +
                                                key->key_id + "' over the payload bytes");

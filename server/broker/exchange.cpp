@@ -129,6 +129,13 @@ void exchange::publish(const core::principal& who, const core::alert& decoded,
   auto reg = registry();
   auto admitted = admit_publish(*reg, who, decoded, signed_alert, config_.alerts, now_());
   if (!admitted) return refuse(admitted.error());
+  auto left_out = admitted->recipients.left_out;
+  if (!left_out.empty())
+    done = [left_out = std::move(left_out),
+            done = std::move(done)](core::result<core::publish_outcome> r) {
+      if (r) r->left_out = left_out;
+      done(std::move(r));
+    };
   log_->writer().publish(std::move(*admitted), std::move(done));
 }
 
@@ -187,6 +194,10 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
 
 void exchange::audit(core::audit_event event) {
   if (log_) log_->writer().audit(std::move(event));
+}
+
+void exchange::audit_summary(core::audit_event event) {
+  if (log_) log_->writer().audit_summary(std::move(event));
 }
 
 bool exchange::ready() const {

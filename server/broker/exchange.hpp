@@ -52,6 +52,9 @@ class exchange final : public exchange_port {
                  std::shared_ptr<delivery_sink> sink,
                  std::function<void(core::result<subscription>)> done) override;
   void audit(core::audit_event event) override;
+  // A summary row (failed authentications), apart from the writer's queue
+  // limit: it never makes a publish wait (store::writer::audit_summary).
+  void audit_summary(core::audit_event event);
 
   // True while the database is reachable (publishes can be acknowledged).
   bool ready() const;

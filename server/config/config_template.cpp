@@ -40,7 +40,8 @@ listen = )"
 # connection is closed.
 max_frame_bytes = )"
     << d.native.max_frame_bytes << R"(
-# Time allowed for the TLS handshake and the Hello frame.
+# Time allowed for the TLS handshake, and then again for the Hello frame.
+# A connection that has not authenticated holds a slot this long at most.
 handshake_timeout = )"
     << t(d.native.handshake_timeout) << R"(
 # A connection that sends no frame for this long is closed.
@@ -49,12 +50,24 @@ idle_timeout = )"
 # Time allowed for one write to the socket; a peer that stops reading is dropped.
 write_timeout = )"
     << t(d.native.write_timeout) << R"(
-# Open connections of all principals together; further ones are refused.
+# Authenticated connections of all principals together; further ones are
+# refused after the handshake.
 max_connections = )"
     << d.native.max_connections << R"(
-# Open connections of one principal (one client certificate).
+# Authenticated connections of one principal (one client certificate).
 max_connections_per_principal = )"
     << d.native.max_connections_per_principal << R"(
+# Connections still in their TLS handshake, counted apart from the
+# authenticated ones so that strangers can never lock a desk out: at most
+# max_pending_connections together and max_pending_per_address from one
+# source address. When full, a newcomer replaces the oldest one that has
+# waited a second or more; otherwise it is closed at once. Failed
+# authentications are written to the audit log as one summary row per
+# address, outcome and minute ("auth.failures").
+max_pending_connections = )"
+    << d.native.max_pending_connections << R"(
+max_pending_per_address = )"
+    << d.native.max_pending_per_address << R"(
 # Publishes of one connection waiting for their commit; reading pauses beyond.
 max_in_flight_publishes = )"
     << d.native.max_in_flight_publishes << R"(
@@ -80,13 +93,34 @@ max_header_bytes = )"
 # Largest request body or WebSocket message, 1 KiB to 64 MiB.
 max_body_bytes = )"
     << d.https.max_body_bytes << R"(
-# Time allowed for the TLS handshake, then to receive one request and send
-# its response.
+# Time allowed for the TLS handshake.
+handshake_timeout = )"
+    << t(d.https.handshake_timeout) << R"(
+# Time allowed for the request line and headers of each request (also the
+# longest a kept-alive connection waits for its next request): a client
+# trickling its headers gets 408 and the close.
+header_timeout = )"
+    << t(d.https.header_timeout) << R"(
+# Time allowed to receive a request's body and to send its response.
 request_timeout = )"
     << t(d.https.request_timeout) << R"(
-# Open HTTPS and WebSocket connections of all principals together.
+# Header fields of one request, and the bytes of one field (name and
+# value); beyond either: 431.
+max_header_fields = )"
+    << d.https.max_header_fields << R"(
+max_header_line_bytes = )"
+    << d.https.max_header_line_bytes << R"(
+# HTTPS and WebSocket connections with a registered client certificate, all
+# principals together.
 max_connections = )"
     << d.https.max_connections << R"(
+# Connections in their TLS handshake or without a registered certificate
+# (health checks), counted apart: at most max_pending_connections together
+# and max_pending_per_address from one source address (see [native]).
+max_pending_connections = )"
+    << d.https.max_pending_connections << R"(
+max_pending_per_address = )"
+    << d.https.max_pending_per_address << R"(
 # Concurrent WebSocket streams (wss://HOST:PORT/v1/stream) of one principal;
 # one more is accepted and closed with code 1013 (try again later).
 max_streams_per_principal = )"
@@ -237,6 +271,12 @@ delivery_row_interval = )"
     << t(d.audit.delivery_row_interval) << R"(
 delivery_row_max_seqs = )"
     << d.audit.delivery_row_max_seqs << R"(
+# Connections that fail to authenticate (a failed or timed-out handshake, an
+# unregistered certificate, no free slot) are counted, not written one by
+# one: one "auth.failures" row per port, source address and outcome, with
+# the count and the reasons, per interval.
+failure_summary_interval = )"
+    << t(d.audit.failure_summary_interval) << R"(
 
 [log]
 # trace, debug, info, warn or error.

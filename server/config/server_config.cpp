@@ -73,6 +73,8 @@ void read_native(table_reader r, native_section& n) {
   r.read_duration("write_timeout", n.write_timeout, core::duration{1});
   r.read_count("max_connections", n.max_connections, 1, huge);
   r.read_count("max_connections_per_principal", n.max_connections_per_principal, 1, huge);
+  r.read_count("max_pending_connections", n.max_pending_connections, 1, huge);
+  r.read_count("max_pending_per_address", n.max_pending_per_address, 1, huge);
   r.read_count("max_in_flight_publishes", n.max_in_flight_publishes, 1, huge);
   if (r.read_count("outbox_max_bytes", n.outbox_max_bytes, kib, 16 * gib) &&
       n.outbox_max_bytes < n.max_frame_bytes)
@@ -87,8 +89,14 @@ void read_https(table_reader r, https_section& h) {
   read_listen(r, h.listen);
   r.read_count("max_header_bytes", h.max_header_bytes, kib, mib);
   r.read_count("max_body_bytes", h.max_body_bytes, kib, 64 * mib);
+  r.read_duration("handshake_timeout", h.handshake_timeout, core::duration{1});
+  r.read_duration("header_timeout", h.header_timeout, core::duration{1});
   r.read_duration("request_timeout", h.request_timeout, core::duration{1});
+  r.read_count("max_header_fields", h.max_header_fields, 1, 100000);
+  r.read_count("max_header_line_bytes", h.max_header_line_bytes, 64, mib);
   r.read_count("max_connections", h.max_connections, 1, huge);
+  r.read_count("max_pending_connections", h.max_pending_connections, 1, huge);
+  r.read_count("max_pending_per_address", h.max_pending_per_address, 1, huge);
   r.read_count("max_streams_per_principal", h.max_streams_per_principal, 1, huge);
   r.read_duration("stream_idle_timeout", h.stream_idle_timeout, core::duration{1});
   if (r.read_duration("stream_ping_interval", h.stream_ping_interval, core::duration{1}) &&
@@ -161,6 +169,8 @@ void read_audit(table_reader r, audit_section& a, const fs::path& base) {
   r.read_duration("delivery_row_interval", a.delivery_row_interval,
                   core::duration{std::chrono::milliseconds(1)});
   r.read_count("delivery_row_max_seqs", a.delivery_row_max_seqs, 1, 1'000'000);
+  r.read_duration("failure_summary_interval", a.failure_summary_interval,
+                  core::duration{std::chrono::seconds(1)});
   r.finish();
 }
 

@@ -26,11 +26,13 @@ using namespace std::chrono_literals;
 struct native_section {
   std::string listen = "0.0.0.0:7443";      // HOST:PORT; port 0 picks a free port
   std::uint32_t max_frame_bytes = 1 << 20;  // larger frames get TOO_LARGE and a close
-  duration handshake_timeout = 10s;         // TLS handshake and Hello
+  duration handshake_timeout = 5s;          // TLS handshake, then again for Hello
   duration idle_timeout = 120s;             // no frame from the client for this long: close
   duration write_timeout = 30s;             // one write to the socket
-  std::size_t max_connections = 4096;       // all principals together
+  std::size_t max_connections = 4096;       // authenticated, all principals together
   std::size_t max_connections_per_principal = 16;
+  std::size_t max_pending_connections = 512;  // not yet authenticated, all addresses together
+  std::size_t max_pending_per_address = 64;   // not yet authenticated, from one source address
   std::size_t max_in_flight_publishes = 256;  // per connection; reading pauses beyond it
   std::size_t outbox_max_bytes =
       8 << 20;  // per connection; a consumer beyond it reads from the database
@@ -42,9 +44,15 @@ struct https_section {
   std::string listen = "0.0.0.0:8443";
   std::size_t max_header_bytes = 16 * 1024;  // request line and headers; beyond: 431
   std::size_t max_body_bytes =
-      1 << 20;                     // request body or WebSocket message; beyond: 413 / close 1009
-  duration request_timeout = 30s;  // TLS handshake, then each request and its response
-  std::size_t max_connections = 4096;         // HTTPS and WebSocket connections together
+      1 << 20;                      // request body or WebSocket message; beyond: 413 / close 1009
+  duration handshake_timeout = 5s;  // the TLS handshake
+  duration header_timeout = 10s;    // the request line and headers of each request
+  duration request_timeout = 30s;   // the body of a request, and its response
+  std::size_t max_header_fields = 100;        // header fields of one request; beyond: 431
+  std::size_t max_header_line_bytes = 8192;   // one header field (name and value); beyond: 431
+  std::size_t max_connections = 4096;         // with a registered certificate, all together
+  std::size_t max_pending_connections = 512;  // handshaking or without a registered certificate
+  std::size_t max_pending_per_address = 64;   // ...from one source address
   std::size_t max_streams_per_principal = 8;  // concurrent WebSocket streams of one principal
   duration stream_idle_timeout =
       60s;  // a stream with no traffic (not even a pong) for this long is closed
@@ -105,6 +113,9 @@ struct audit_section {
   duration delivery_row_interval = 250ms;
   // ...or sooner, once a connection has written this many deliveries.
   std::size_t delivery_row_max_seqs = 4096;
+  // Failed authentications of strangers are written as one summary row per
+  // port, source address and outcome this often ("auth.failures").
+  duration failure_summary_interval = 1min;
 };
 
 // [log]

@@ -28,6 +28,9 @@ namespace audit_action {
 inline constexpr std::string_view server_start = "server.start";
 inline constexpr std::string_view config_reload = "config.reload";
 inline constexpr std::string_view authenticate = "auth.connect";
+// Failed authentications of strangers, one row per port, source address,
+// outcome and minute, with the count (audit::failure_tally).
+inline constexpr std::string_view authentication_failures = "auth.failures";
 inline constexpr std::string_view publish = "alert.publish";
 inline constexpr std::string_view subscribe = "consumer.subscribe";
 inline constexpr std::string_view deliver = "consumer.deliver";

@@ -41,6 +41,8 @@ struct publish_outcome {
   std::uint64_t seq = 0;
   time_point received_at{};
   bool duplicate = false;  // the same (origin, id, bytes) was committed before
+  // Group members that do not receive the alert, and why (from admission).
+  std::vector<left_out_member> left_out;
 };
 
 using publish_handler = std::function<void(result<publish_outcome>)>;

@@ -99,13 +99,18 @@ const signing_key* registry::find_key(std::string_view key_id) const {
 result<recipient_set> registry::expand(const std::vector<std::string>& recipients,
                                        std::string_view sender) const {
   recipient_set out;
+  bool sender_in_a_group = false;
   for (const auto& name : recipients) {
     if (find_member(name)) {
       out.members.push_back(name);
       out.named.push_back(name);
     } else if (const auto* g = find_group(name)) {
-      for (const auto& m : g->members)
-        if (m != sender) out.members.push_back(m);
+      for (const auto& m : g->members) {
+        if (m != sender)
+          out.members.push_back(m);
+        else
+          sender_in_a_group = true;
+      }
     } else {
       return make_error(errc::invalid_argument,
                         "unknown recipient '" + name + "': not a member code or group name");
@@ -113,6 +118,9 @@ result<recipient_set> registry::expand(const std::vector<std::string>& recipient
   }
   sort_unique(out.members);
   sort_unique(out.named);
+  if (sender_in_a_group && !std::binary_search(out.named.begin(), out.named.end(), sender))
+    out.left_out.push_back(
+        {std::string(sender), "the sender: a group never sends an alert back to its own sender"});
   if (out.members.empty())
     return make_error(errc::invalid_argument,
                       "the recipients expand to no member (a group never sends an alert back "

@@ -53,7 +53,8 @@ class registry {
   const signing_key* find_key(std::string_view key_id) const;
 
   // Expands member codes and group names into member codes. A group never
-  // includes the sender; naming the sender's own code explicitly does.
+  // includes the sender (then listed in left_out); naming the sender's own
+  // code explicitly does.
   // Fails with INVALID_ARGUMENT on an unknown name or when nothing is left.
   result<recipient_set> expand(const std::vector<std::string>& recipients,
                                std::string_view sender) const;

@@ -92,12 +92,23 @@ struct envelope {
   std::string key_id;
 };
 
-// Recipients after group expansion. `members` is sorted and unique;
-// `named` holds the members that the sender named explicitly (not through a
-// group), which matters for TLP:RED.
+// A member a group would have reached but that does not receive the alert,
+// and why (the sender itself; TLP:RED through a group).
+struct left_out_member {
+  std::string member;
+  std::string reason;
+  friend bool operator==(const left_out_member&, const left_out_member&) = default;
+};
+
+// Recipients after group expansion. `members` is sorted and unique: the
+// members that receive the alert; `named` holds the members that the sender
+// named explicitly (not through a group), which matters for TLP:RED;
+// `left_out` the group members that do not receive it, and why (told to the
+// sender, never stored as recipients).
 struct recipient_set {
   std::vector<std::string> members;
   std::vector<std::string> named;
+  std::vector<left_out_member> left_out;
 };
 
 // The bytes of an alert's Deliver frame that every consumer shares, encoded

@@ -51,10 +51,14 @@ awaitable<http_reply> publish(request_context& ctx) {
   };
   auto outcome = co_await await_callback<core::result<core::publish_outcome>>(std::move(start));
   if (!outcome) co_return error_reply(outcome.error());
+  nlohmann::json left_out = nlohmann::json::array();
+  for (const auto& l : outcome->left_out)
+    left_out.push_back({{"member", l.member}, {"reason", l.reason}});
   nlohmann::json body{{"id", decoded->id},
                       {"seq", outcome->seq},
                       {"received_at", core::to_rfc3339(outcome->received_at)},
-                      {"duplicate", outcome->duplicate}};
+                      {"duplicate", outcome->duplicate},
+                      {"left_out", left_out}};
   co_return json_reply(outcome->duplicate ? 200 : 201, body.dump());
 }
 

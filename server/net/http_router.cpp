@@ -63,6 +63,11 @@ boost::asio::awaitable<http_reply> http_router::handle(request_context& ctx) con
                                   "a " + std::string(core::to_string(ctx.who->role)) +
                                       " principal may not call " + ctx.request.method + " " +
                                       ctx.request.target.path.substr(0, 200));
+      if (denial && !ctx.who && ctx.failures) {
+        ctx.failures->record("https", ctx.address, audit::auth_failure::unregistered,
+                             "no registered client certificate", ctx.exchange.now());
+        co_return error_reply(*denial);
+      }
       if (denial) {
         ctx.exchange.audit(audit::event(ctx.exchange.now(), core::audit_action::http_denied)
                                .from_peer(ctx.peer, ctx.who)

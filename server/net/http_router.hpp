@@ -3,6 +3,7 @@
 // happen here, once, for every route; denials are answered and audited.
 #pragma once
 
+#include "audit/failure_tally.hpp"
 #include "broker/exchange.hpp"
 #include "net/http_reply.hpp"
 #include "protocol/http_target.hpp"
@@ -29,8 +30,12 @@ struct http_request {
 struct request_context {
   broker::exchange& exchange;
   const core::principal* who;  // null without a registered client certificate
-  std::string peer;
+  std::string peer;            // address:port
   http_request& request;
+  // Where a request without a registered certificate is counted (a
+  // stranger's refusal is summarised, not audited one by one); may be null.
+  audit::failure_tally* failures = nullptr;
+  std::string address;  // the source address, without the port
 };
 
 using http_handler = std::function<boost::asio::awaitable<http_reply>(request_context&)>;
@@ -44,7 +49,8 @@ class http_router {
 
   // Finds the route, checks the caller, runs the handler. 404 for an unknown
   // path, 405 (with Allow) for a known path with another method, 401 without
-  // a registered certificate, 403 for a role not allowed (both audited).
+  // a registered certificate (counted in the failure tally, summarised), 403
+  // for a role not allowed (an audit row: the principal is known).
   boost::asio::awaitable<http_reply> handle(request_context& ctx) const;
 
  private:

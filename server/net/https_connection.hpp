@@ -19,14 +19,16 @@ struct https_connection {
       : tls(std::atomic_load(&c.tls)), stream(std::move(socket), *tls), ctx(c) {
     boost::system::error_code ec;
     auto ep = stream.next_layer().remote_endpoint(ec);
-    peer = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+    address = ec ? "unknown" : ep.address().to_string();
+    peer = ec ? "unknown" : address + ":" + std::to_string(ep.port());
   }
 
   std::shared_ptr<boost::asio::ssl::context>
       tls;  // the context current at accept (reloads swap it)
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream;
   https_context& ctx;
-  std::string peer;
+  std::string address;                 // the source address, without the port
+  std::string peer;                    // address:port
   std::optional<core::principal> who;  // from a registered client certificate
   // Asks whatever currently uses the socket to stop (on the connection's strand).
   std::function<void()> stop = [this] {

@@ -23,11 +23,16 @@ session::limits stream_session_limits(const config::https_section& https,
 https_listener::https_listener(boost::asio::io_context& io, broker::exchange& exchange,
                                std::shared_ptr<boost::asio::ssl::context> tls,
                                config::https_section limits, session::limits stream_limits,
-                               const http_router& router, std::string server_name)
-    : connections_(limits.max_connections, std::numeric_limits<std::size_t>::max()),
-      streams_(limits.max_connections, limits.max_streams_per_principal),
-      ctx_{exchange,     std::move(tls), limits, stream_limits,
-           connections_, streams_,       router, std::move(server_name)},
+                               const http_router& router, audit::failure_tally& failures,
+                               std::string server_name)
+    : connections_(registry_limits{limits.max_connections, std::numeric_limits<std::size_t>::max(),
+                                   limits.max_pending_connections, limits.max_pending_per_address}),
+      // Streams are counted per principal only; their connections are above.
+      streams_(registry_limits{limits.max_connections, limits.max_streams_per_principal,
+                               std::numeric_limits<std::size_t>::max(),
+                               std::numeric_limits<std::size_t>::max()}),
+      ctx_{exchange, std::move(tls), limits,   stream_limits,         connections_,
+           streams_, router,         failures, std::move(server_name)},
       listener_(io, "https", [this](boost::asio::ip::tcp::socket socket) {
         return run_https_session(std::move(socket), ctx_);
       }) {}

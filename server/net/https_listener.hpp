@@ -4,6 +4,7 @@
 // routes that need a principal.
 #pragma once
 
+#include "audit/failure_tally.hpp"
 #include "broker/exchange.hpp"
 #include "config/server_config.hpp"
 #include "net/http_router.hpp"
@@ -30,6 +31,7 @@ struct https_context {
   session_registry& connections;  // every HTTPS connection (the total cap)
   session_registry& streams;      // WebSocket streams (per-principal cap)
   const http_router& router;
+  audit::failure_tally& failures;  // failed authentications, summarised
   std::string server_name;
 };
 
@@ -46,7 +48,8 @@ class https_listener {
  public:
   https_listener(boost::asio::io_context& io, broker::exchange& exchange,
                  std::shared_ptr<boost::asio::ssl::context> tls, config::https_section limits,
-                 session::limits stream_limits, const http_router& router, std::string server_name);
+                 session::limits stream_limits, const http_router& router,
+                 audit::failure_tally& failures, std::string server_name);
 
   // Binds `host_port` (port 0 picks a free one); throws with the reason.
   void listen(const std::string& host_port) { listener_.listen(host_port); }

@@ -5,9 +5,11 @@ namespace liaison::net {
 native_listener::native_listener(boost::asio::io_context& io, broker::exchange& exchange,
                                  std::shared_ptr<boost::asio::ssl::context> tls,
                                  config::native_section limits, session::limits session_limits,
-                                 std::string server_name)
-    : sessions_(limits.max_connections, limits.max_connections_per_principal),
-      ctx_{exchange, std::move(tls), limits, session_limits, sessions_, std::move(server_name)},
+                                 audit::failure_tally& failures, std::string server_name)
+    : sessions_(registry_limits{limits.max_connections, limits.max_connections_per_principal,
+                                limits.max_pending_connections, limits.max_pending_per_address}),
+      ctx_{exchange, std::move(tls),        limits, session_limits, sessions_,
+           failures, std::move(server_name)},
       listener_(io, "native", [this](boost::asio::ip::tcp::socket socket) {
         return run_native_session(std::move(socket), ctx_);
       }) {}

@@ -15,7 +15,8 @@ class native_listener {
  public:
   native_listener(boost::asio::io_context& io, broker::exchange& exchange,
                   std::shared_ptr<boost::asio::ssl::context> tls, config::native_section limits,
-                  session::limits session_limits, std::string server_name);
+                  session::limits session_limits, audit::failure_tally& failures,
+                  std::string server_name);
 
   // Binds `host_port` (port 0 picks a free one); throws with the reason.
   void listen(const std::string& host_port) { listener_.listen(host_port); }

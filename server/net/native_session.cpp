@@ -37,13 +37,15 @@ struct native_connection {
       : tls(std::atomic_load(&c.tls)), stream(std::move(socket), *tls), ctx(c) {
     boost::system::error_code ec;
     auto ep = stream.next_layer().remote_endpoint(ec);
-    peer = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+    address = ec ? "unknown" : ep.address().to_string();
+    peer = ec ? "unknown" : address + ":" + std::to_string(ep.port());
   }
 
   std::shared_ptr<asio::ssl::context> tls;  // the context current at accept (reloads swap it)
   asio::ssl::stream<tcp::socket> stream;
   native_context& ctx;
-  std::string peer;
+  std::string address;  // the source address, without the port
+  std::string peer;     // address:port
   std::shared_ptr<session_driver> driver;
   bool linger = false;  // the last frame was an error: close gently
 
@@ -52,6 +54,11 @@ struct native_connection {
     audit::event e(ctx.exchange.now(), action);
     e.from_peer(peer, who);
     return e;
+  }
+  // A stranger's failure: counted and summarised, never one audit row each.
+  void failed(audit::auth_failure kind, std::string_view reason) {
+    spdlog::debug("native connection {}: {} ({})", peer, audit::to_string(kind), reason);
+    ctx.failures.record("native", address, kind, reason, ctx.exchange.now());
   }
   void cancel_io() {
     boost::system::error_code ignored;
@@ -131,27 +138,46 @@ awaitable<std::optional<core::principal>> authenticate(connection_ptr c,
       co_await with_timeout(c->stream.async_handshake(asio::ssl::stream_base::server, use_nothrow),
                             c->ctx.limits.handshake_timeout);
   if (!handshake || std::get<0>(*handshake)) {
-    std::string reason =
-        !handshake ? "TLS handshake timed out" : peer_verify_error(c->stream.native_handle());
-    if (reason.empty()) reason = "TLS handshake failed: " + std::get<0>(*handshake).message();
-    c->audit(c->event(core::audit_action::authenticate)
-                 .refused(core::make_error(core::errc::unauthenticated, reason))
-                 .build());
+    if (!handshake) {
+      c->failed(audit::auth_failure::handshake_timeout, "TLS handshake timed out");
+    } else {
+      std::string reason = peer_verify_error(c->stream.native_handle());
+      if (reason.empty()) reason = "TLS handshake failed: " + std::get<0>(*handshake).message();
+      c->failed(audit::auth_failure::tls, reason);
+    }
     co_return std::nullopt;
   }
   auto name = peer_common_name(c->stream.native_handle());
   auto registry = c->ctx.exchange.registry();
   const auto* known = registry->find_principal(name);
-  std::optional<core::error> refusal;
   if (!known) {
-    refusal =
+    auto refusal =
         core::make_error(core::errc::unauthenticated, "certificate '" + name.substr(0, 64) +
                                                           "' is not registered with this exchange");
-  } else if (!c->ctx.sessions.authenticate(registration, known->id,
-                                           peer_serial(c->stream.native_handle()))) {
-    refusal = core::make_error(core::errc::resource_exhausted,
-                               "too many connections for '" + known->id + "' (limit " +
-                                   std::to_string(c->ctx.sessions.max_per_principal()) + ")");
+    c->failed(audit::auth_failure::unregistered, refusal.message);
+    co_await write_now(c, protocol::encode_reply(0, refusal, protocol::wire_format::native));
+    c->linger = true;
+    co_return std::nullopt;
+  }
+  std::optional<core::error> refusal;
+  switch (c->ctx.sessions.authenticate(registration, known->id,
+                                       peer_serial(c->stream.native_handle()))) {
+    case session_registry::admission::ok:
+      break;
+    case session_registry::admission::gone:
+      co_return std::nullopt;
+    case session_registry::admission::full:
+      refusal = core::make_error(core::errc::resource_exhausted,
+                                 "the server has no room for more connections (limit " +
+                                     std::to_string(c->ctx.sessions.limits().max_authenticated) +
+                                     "); retry later");
+      break;
+    case session_registry::admission::principal_full:
+      refusal =
+          core::make_error(core::errc::resource_exhausted,
+                           "too many connections for '" + known->id + "' (limit " +
+                               std::to_string(c->ctx.sessions.limits().max_per_principal) + ")");
+      break;
   }
   if (refusal) {
     c->audit(c->event(core::audit_action::authenticate, known)
@@ -200,22 +226,23 @@ session::limits native_session_limits(const config::native_section& native,
 awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
   auto c = std::make_shared<native_connection>(std::move(socket), ctx);
   std::weak_ptr<native_connection> weak = c;
-  auto registration = ctx.sessions.open([weak] {
-    if (auto self = weak.lock())
-      asio::post(self->stream.get_executor(), [self] {
-        if (self->driver)
-          self->driver->stop();
-        else
-          self->cancel_io();
-      });
-  });
+  auto registration = ctx.sessions.open(
+      c->address,
+      [weak] {
+        if (auto self = weak.lock())
+          asio::post(self->stream.get_executor(), [self] {
+            if (self->driver)
+              self->driver->stop();
+            else
+              self->cancel_io();
+          });
+      },
+      std::chrono::steady_clock::now());
   if (!registration) {
-    spdlog::warn("refusing connection from {}: the connection limit ({}) is reached", c->peer,
-                 ctx.limits.max_connections);
-    c->audit(
-        c->event(core::audit_action::authenticate)
-            .refused(core::make_error(core::errc::resource_exhausted, "connection limit reached"))
-            .build());
+    // Closed before TLS: a stranger's flood costs a counter, not a slot.
+    c->failed(audit::auth_failure::capacity, "no free slot for connections still authenticating");
+    boost::system::error_code ignored;
+    c->stream.next_layer().close(ignored);
     co_return;
   }
   try {

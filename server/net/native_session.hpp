@@ -3,6 +3,7 @@
 // a frame reader and a writer that batches frames into one TLS write.
 #pragma once
 
+#include "audit/failure_tally.hpp"
 #include "broker/exchange.hpp"
 #include "config/server_config.hpp"
 #include "net/session_registry.hpp"
@@ -24,7 +25,8 @@ struct native_context {
   config::native_section limits;
   session::limits session_limits;
   session_registry& sessions;
-  std::string server_name;  // shown in Welcome
+  audit::failure_tally& failures;  // failed authentications, summarised
+  std::string server_name;         // shown in Welcome
 };
 
 // The session limits of a native connection, from [native] and [audit].

@@ -1,38 +1,83 @@
 #include "net/session_registry.hpp"
 
-#include <vector>
-
 namespace liaison::net {
 
-std::optional<std::uint64_t> session_registry::open(std::function<void()> stop) {
-  std::lock_guard lock(mutex_);
-  if (sessions_.size() >= max_total_) return std::nullopt;
-  auto id = next_id_++;
-  sessions_.emplace(id, entry{{}, {}, std::move(stop)});
+std::map<std::uint64_t, session_registry::entry>::iterator session_registry::stale_pending(
+    const std::string* address, time_point now) {
+  // Ids grow with time: the first match is the oldest.
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    const auto& e = it->second;
+    if (!e.principal.empty() || (address && e.address != *address)) continue;
+    return now - e.opened >= limits_.evict_after ? it : sessions_.end();
+  }
+  return sessions_.end();
+}
+
+void session_registry::forget_pending(std::map<std::uint64_t, entry>::iterator it) {
+  --pending_;
+  auto a = pending_per_address_.find(it->second.address);
+  if (a != pending_per_address_.end() && --a->second == 0) pending_per_address_.erase(a);
+  sessions_.erase(it);
+}
+
+std::optional<std::uint64_t> session_registry::open(const std::string& address,
+                                                    std::function<void()> stop, time_point now) {
+  std::vector<std::function<void()>> evicted;
+  std::optional<std::uint64_t> id;
+  {
+    std::lock_guard lock(mutex_);
+    auto make_room = [&](const std::string* from) {
+      auto it = stale_pending(from, now);
+      if (it == sessions_.end()) return false;
+      evicted.push_back(std::move(it->second.stop));
+      forget_pending(it);
+      return true;
+    };
+    auto at_address = pending_per_address_.find(address);
+    const bool address_full = at_address != pending_per_address_.end() &&
+                              at_address->second >= limits_.max_pending_per_address;
+    bool room = !address_full || make_room(&address);
+    if (room && pending_ >= limits_.max_pending) room = make_room(nullptr);
+    if (room) {
+      id = next_id_++;
+      sessions_.emplace(*id, entry{address, {}, {}, now, std::move(stop)});
+      ++pending_;
+      ++pending_per_address_[address];
+    }
+  }
+  for (auto& s : evicted) s();
   return id;
 }
 
-bool session_registry::authenticate(std::uint64_t id, const std::string& principal,
-                                    const std::string& certificate_serial) {
+session_registry::admission session_registry::authenticate(std::uint64_t id,
+                                                           const std::string& principal,
+                                                           const std::string& certificate_serial) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);
-  if (it == sessions_.end()) return false;
+  if (it == sessions_.end()) return admission::gone;
+  if (!it->second.principal.empty()) return admission::ok;
+  if (sessions_.size() - pending_ >= limits_.max_authenticated) return admission::full;
   auto& count = per_principal_[principal];
-  if (count >= max_per_principal_) return false;
+  if (count >= limits_.max_per_principal) {
+    if (count == 0) per_principal_.erase(principal);
+    return admission::principal_full;
+  }
   ++count;
+  --pending_;
+  auto a = pending_per_address_.find(it->second.address);
+  if (a != pending_per_address_.end() && --a->second == 0) pending_per_address_.erase(a);
   it->second.principal = principal;
   it->second.serial = certificate_serial;
-  return true;
+  return admission::ok;
 }
 
 void session_registry::close(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
-  if (!it->second.principal.empty()) {
-    auto p = per_principal_.find(it->second.principal);
-    if (p != per_principal_.end() && --p->second == 0) per_principal_.erase(p);
-  }
+  if (it->second.principal.empty()) return forget_pending(it);
+  auto p = per_principal_.find(it->second.principal);
+  if (p != per_principal_.end() && --p->second == 0) per_principal_.erase(p);
   sessions_.erase(it);
 }
 
@@ -73,6 +118,16 @@ std::vector<std::string> session_registry::stop_serials(const std::set<std::stri
 std::size_t session_registry::count() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();
+}
+
+std::size_t session_registry::authenticated() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size() - pending_;
+}
+
+std::size_t session_registry::pending() const {
+  std::lock_guard lock(mutex_);
+  return pending_;
 }
 
 std::size_t session_registry::count(const std::string& principal) const {

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <cctype>
 #include <cstdio>
@@ -14,6 +15,29 @@
 namespace liaison::net {
 
 namespace ssl = boost::asio::ssl;
+
+namespace {
+
+// True when `cert` carries an extendedKeyUsage extension that names `usage`
+// (XKU_SSL_CLIENT, XKU_SSL_SERVER). A certificate without the extension is
+// refused: it would otherwise be valid for any purpose (a CA's own
+// certificate, say).
+bool has_extended_key_usage(X509* cert, std::uint32_t usage) {
+  return (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) != 0 &&
+         (X509_get_extended_key_usage(cert) & usage) != 0;
+}
+
+// OpenSSL's chain verification, plus: the client's own certificate must be
+// meant for TLS client authentication.
+int verify_client(int preverify_ok, X509_STORE_CTX* store) {
+  if (!preverify_ok) return 0;
+  if (X509_STORE_CTX_get_error_depth(store) != 0) return 1;
+  if (has_extended_key_usage(X509_STORE_CTX_get_current_cert(store), XKU_SSL_CLIENT)) return 1;
+  X509_STORE_CTX_set_error(store, X509_V_ERR_INVALID_PURPOSE);
+  return 0;
+}
+
+}  // namespace
 
 std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls,
                                               bool require_client_certificate) {
@@ -47,9 +71,14 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_section& tls,
       throw std::runtime_error("cannot load the certificate revocation list " + tls.crl_file);
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
   }
-  ctx->set_verify_mode(require_client_certificate
-                           ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
-                           : ssl::verify_peer);
+  if (X509* own = SSL_CTX_get0_certificate(native);
+      !own || !has_extended_key_usage(own, XKU_SSL_SERVER))
+    throw std::runtime_error("the server certificate " + tls.cert_file +
+                             " lacks the serverAuth extended key usage; issue it for a TLS server");
+  SSL_CTX_set_verify(native,
+                     require_client_certificate ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                                : SSL_VERIFY_PEER,
+                     verify_client);
   // Tell clients which CA we accept, so that they pick the right certificate.
   if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.ca_file.c_str()))
     SSL_CTX_set_client_CA_list(native, names);
@@ -110,6 +139,8 @@ std::set<std::string> revoked_serials(const std::string& crl_file) {
 std::string peer_verify_error(SSL* ssl) {
   long result = SSL_get_verify_result(ssl);
   if (result == X509_V_OK) return {};
+  if (result == X509_V_ERR_INVALID_PURPOSE)
+    return "the client certificate lacks the clientAuth extended key usage";
   return X509_verify_cert_error_string(result);
 }
 

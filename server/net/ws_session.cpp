@@ -7,10 +7,12 @@
 #include "net/https_connection.hpp"
 #include "net/session_driver.hpp"
 #include "net/with_timeout.hpp"
+#include "net/ws_guard_stream.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/write.hpp>
@@ -33,7 +35,8 @@ constexpr std::string_view json_subprotocol = "liaison.v1.json";
 constexpr std::size_t write_batch_bytes = 256 * 1024;
 constexpr std::size_t read_chunk = 16 * 1024;
 
-using ws_stream = websocket::stream<asio::ssl::stream<asio::ip::tcp::socket>>;
+using guarded_tls = ws_guard_stream<asio::ssl::stream<asio::ip::tcp::socket>>;
+using ws_stream = websocket::stream<guarded_tls>;
 
 constexpr session::transport_profile stream_profile{
     core::audit_action::stream_close,
@@ -69,6 +72,8 @@ websocket::close_reason close_of(const std::optional<session::close_decision>& d
       return websocket::close_reason(websocket::close_code::too_big, reason);
     case session::close_reason::wrong_message_type:
       return websocket::close_reason(websocket::close_code::unknown_data, reason);
+    case session::close_reason::bad_framing:
+      return websocket::close_reason(websocket::close_code::protocol_error, reason);
     case session::close_reason::over_capacity:
       return websocket::close_reason(websocket::close_code::try_again_later, reason);
     case session::close_reason::hello_timeout:
@@ -110,6 +115,12 @@ awaitable<void> refuse_upgrade(std::shared_ptr<https_connection> c, const core::
                         c->ctx.limits.request_timeout);
 }
 
+// After the read side decided the close: stay until the writer has written
+// it and the driver ends the connection.
+awaitable<void> wait_for_end(stream_ptr s) {
+  co_await s->driver->may_read();
+}
+
 awaitable<void> read_loop(stream_ptr s) {
   auto& d = *s->driver;
   const bool json = s->format == protocol::wire_format::json;
@@ -123,6 +134,15 @@ awaitable<void> read_loop(stream_ptr s) {
     bool too_large = false;
     do {
       auto [ec, n] = co_await s->ws.async_read_some(buffer, read_chunk, use_nothrow);
+      if (ec && s->ws.next_layer().broken()) {
+        // Refused by a frame header, before any payload was waited for.
+        if (s->ws.next_layer().verdict() == protocol::ws_frame_scanner::verdict::too_large)
+          d.machine().on_too_large(s->ws.next_layer().announced());
+        else
+          d.machine().on_bad_framing(
+              "a frame's 64-bit payload length has its most significant bit set (RFC 6455 5.2)");
+        co_return co_await wait_for_end(s);
+      }
       if (ec) co_return;
       d.machine().on_activity(session_driver::now());
       too_large = buffer.size() > limit;
@@ -164,8 +184,17 @@ awaitable<void> write_loop(stream_ptr s) {
       }
       if (item.close_after) {
         d.machine().on_written(batch, session_driver::now());
-        co_await with_timeout(s->ws.async_close(close_of(d.machine().closing()), use_nothrow),
-                              limit);
+        auto close = close_of(d.machine().closing());
+        if (s->ws.next_layer().broken()) {
+          // Beast no longer writes on a stream whose transport failed.
+          auto raw = raw_close_frame(static_cast<std::uint16_t>(close.code),
+                                     std::string(close.reason.c_str()));
+          co_await with_timeout(
+              asio::async_write(s->ws.next_layer().next_layer(), asio::buffer(raw), use_nothrow),
+              limit);
+        } else {
+          co_await with_timeout(s->ws.async_close(close, use_nothrow), limit);
+        }
         co_return;
       }
     }
@@ -220,8 +249,11 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c,
         res.set(http::field::sec_websocket_protocol, chosen);
         res.set(http::field::server, server);
       }));
-  // The read loop enforces max_body_bytes itself, with a clear close reason.
-  s->ws.read_message_max(0);
+  // A message over max_body_bytes is refused by its frame header, before any
+  // payload is read (the guard layer, close 1009); Beast's own limit and the
+  // read loop's check of what it holds stand behind it.
+  s->ws.next_layer().set_max_message(ctx.limits.max_body_bytes);
+  s->ws.read_message_max(ctx.limits.max_body_bytes);
   s->ws.auto_fragment(false);
   if (*format == protocol::wire_format::json)
     s->ws.text(true);
@@ -236,9 +268,10 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c,
       co_await with_timeout(s->ws.async_accept(upgrade, use_nothrow), ctx.limits.request_timeout);
   if (!accepted || std::get<0>(*accepted)) co_return;
 
-  auto slot = ctx.streams.open([] {});
+  auto slot = ctx.streams.open(
+      c->address, [] {}, std::chrono::steady_clock::now());
   auto& machine = s->driver->machine();
-  if (!slot || !ctx.streams.authenticate(*slot, who->id))
+  if (!slot || ctx.streams.authenticate(*slot, who->id) != session_registry::admission::ok)
     machine.end_with(
         session::close_reason::over_capacity,
         core::make_error(core::errc::resource_exhausted,

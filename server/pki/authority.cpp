@@ -198,8 +198,9 @@ std::string authority::certify(const certificate_spec& spec, std::string_view ke
   X509V3_set_ctx(&ctx, cert_.get(), cert.get(), nullptr, nullptr, 0);
   add_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE");
   add_ext(cert.get(), &ctx, NID_key_usage, "critical,digitalSignature");
-  add_ext(cert.get(), &ctx, NID_ext_key_usage,
-          spec.usage == certificate_usage::server ? "serverAuth" : "clientAuth");
+  if (spec.usage != certificate_usage::any)
+    add_ext(cert.get(), &ctx, NID_ext_key_usage,
+            spec.usage == certificate_usage::server ? "serverAuth" : "clientAuth");
   add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
   add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
   add_subject_alt_names(cert.get(), spec);

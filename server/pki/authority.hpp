@@ -16,7 +16,10 @@ namespace liaison::pki {
 
 using time_point = std::chrono::system_clock::time_point;
 
-enum class certificate_usage { server, client };
+// server: extendedKeyUsage serverAuth; client: clientAuth; any: no
+// extendedKeyUsage at all (valid for every purpose, which liaisond refuses
+// for clients; exists so that tests can show that refusal).
+enum class certificate_usage { server, client, any };
 
 struct certificate_spec {
   std::string common_name;                // the subject CN; for a client, its principal id

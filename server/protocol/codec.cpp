@@ -144,6 +144,11 @@ struct reply_writer {
     out->set_seq(r.seq);
     to_wire(r.received_at, out->mutable_received_at());
     out->set_duplicate(r.duplicate);
+    for (const auto& l : r.left_out) {
+      auto* entry = out->add_left_out();
+      entry->set_member(l.member);
+      entry->set_reason(l.reason);
+    }
   }
   void operator()(const subscribed& s) const {
     auto* out = frame.mutable_subscribed();

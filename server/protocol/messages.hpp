@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace liaison::protocol {
 
@@ -54,6 +55,7 @@ struct publish_result {
   std::uint64_t seq = 0;
   core::time_point received_at{};
   bool duplicate = false;
+  std::vector<core::left_out_member> left_out;
 };
 struct subscribed {
   std::string consumer;

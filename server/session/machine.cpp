@@ -15,6 +15,8 @@ std::string_view to_string(close_reason r) {
       return "too_large";
     case close_reason::wrong_message_type:
       return "wrong_message_type";
+    case close_reason::bad_framing:
+      return "bad_framing";
     case close_reason::over_capacity:
       return "over_capacity";
     case close_reason::hello_timeout:
@@ -141,7 +143,8 @@ void machine::on_published(std::uint64_t cid, const std::string& alert_id,
   const bool was_reading = reading();
   --in_flight_;
   if (r)
-    reply(cid, protocol::publish_result{alert_id, r->seq, r->received_at, r->duplicate});
+    reply(cid, protocol::publish_result{alert_id, r->seq, r->received_at, r->duplicate,
+                                        std::move(r->left_out)});
   else
     reply(cid, r.error());
   while (!ended_ && !parked_.empty() && in_flight_ < limits_.max_in_flight_publishes) {
@@ -222,6 +225,11 @@ void machine::on_too_large(std::uint64_t size) {
 
 void machine::on_wrong_message_type(std::string message) {
   close_for(close_reason::wrong_message_type,
+            core::make_error(core::errc::invalid_argument, std::move(message)));
+}
+
+void machine::on_bad_framing(std::string message) {
+  close_for(close_reason::bad_framing,
             core::make_error(core::errc::invalid_argument, std::move(message)));
 }
 

@@ -71,9 +71,10 @@ enum class close_reason {
   protocol_error,      // a request broke the protocol; an Error frame says how
   too_large,           // a frame or message over the limit
   wrong_message_type,  // a WebSocket text message on the binary subprotocol, or the reverse
-  over_capacity,       // the transport has no room for this connection
-  hello_timeout,       // no Hello within limits::hello_timeout
-  idle_timeout,        // nothing from the client within limits::idle_timeout
+  bad_framing,    // the transport's framing is broken (a WebSocket frame header the RFC forbids)
+  over_capacity,  // the transport has no room for this connection
+  hello_timeout,  // no Hello within limits::hello_timeout
+  idle_timeout,   // nothing from the client within limits::idle_timeout
 };
 std::string_view to_string(close_reason r);
 
@@ -95,9 +96,11 @@ class machine : public std::enable_shared_from_this<machine> {
   void on_request(protocol::request request, steady_time now);
   // A frame that did not decode.
   void on_bad_frame(const core::error& why, steady_time now);
-  // A frame or message announced or grew beyond max_frame_bytes.
+  // A frame or message announced or grew beyond max_frame_bytes (size 0:
+  // the transport does not say how large).
   void on_too_large(std::uint64_t size);
   void on_wrong_message_type(std::string message);
+  void on_bad_framing(std::string message);
   // Traffic that is not a request (WebSocket control frames, bytes of a
   // message still arriving): counts for the idle timeout where the transport
   // says so.

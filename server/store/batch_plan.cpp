@@ -39,6 +39,13 @@ nlohmann::json publish_detail(const core::publish_request& r, std::uint64_t seq,
       {"origin", r.origin},
       {"recipients", r.recipients.members},
       {"named_recipients", r.recipients.named},
+      {"left_out",
+       [&] {
+         auto out = nlohmann::json::array();
+         for (const auto& l : r.recipients.left_out)
+           out.push_back({{"member", l.member}, {"reason", l.reason}});
+         return out;
+       }()},
       {"kind", core::to_string(r.kind)},
       {"category", core::to_string(r.cat)},
       {"priority", core::to_string(r.prio)},

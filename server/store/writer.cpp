@@ -72,6 +72,7 @@ struct writer::impl {
   mutable std::mutex mutex;
   std::deque<publish_item> publishes;
   std::deque<audit_item> audits;
+  std::deque<audit_item> summaries;  // apart from queue_max (audit_summary)
   std::deque<ack_item> acks;
   bool up = false;  // connected; publishes and acks are queued only while up
   bool stopping = false;
@@ -142,6 +143,20 @@ void writer::publish(core::publish_request request, core::publish_handler done) 
   impl_->worker.wake();
 }
 
+bool writer::audit_summary(core::audit_event event) {
+  constexpr std::size_t max_summaries = 4096;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->summaries.size() >= max_summaries) {
+      ++impl_->stats.audit_dropped;
+      return false;
+    }
+    impl_->summaries.push_back({std::move(event), 0});
+  }
+  impl_->worker.wake();
+  return true;
+}
+
 bool writer::audit(core::audit_event event) {
   {
     std::lock_guard lock(impl_->mutex);
@@ -206,7 +221,7 @@ detail::db_worker::duration writer::impl::step(pqxx::connection& c) {
   std::vector<ack_item> batch_acks;
   {
     std::lock_guard lock(mutex);
-    if (queued() == 0) return idle_probe;
+    if (queued() == 0 && summaries.empty()) return idle_probe;
     // Up to batch_max publishes, and every pending audit event and ack.
     const std::size_t n = std::min(publishes.size(), std::max<std::size_t>(options.batch_max, 1));
     for (std::size_t i = 0; i < n; ++i) {
@@ -215,6 +230,8 @@ detail::db_worker::duration writer::impl::step(pqxx::connection& c) {
     }
     std::move(audits.begin(), audits.end(), std::back_inserter(batch_audits));
     audits.clear();
+    std::move(summaries.begin(), summaries.end(), std::back_inserter(batch_audits));
+    summaries.clear();
     std::move(acks.begin(), acks.end(), std::back_inserter(batch_acks));
     acks.clear();
   }
@@ -230,6 +247,8 @@ void writer::impl::flush_audits(pqxx::connection& c) {
     std::lock_guard lock(mutex);
     std::move(audits.begin(), audits.end(), std::back_inserter(batch));
     audits.clear();
+    std::move(summaries.begin(), summaries.end(), std::back_inserter(batch));
+    summaries.clear();
   }
   if (batch.empty()) return;
   std::vector<publish_item> none;

@@ -57,6 +57,11 @@ class writer {
   // Queues an audit row for the next batch. Returns false (and counts it) when
   // the queue is full. Thread-safe; never blocks.
   bool audit(core::audit_event event);
+  // Queues a summary row (e.g. failed authentications of one address in a
+  // minute) apart from queue_max, so that summaries can never make a
+  // publish wait or be refused; the caller bounds how many it sends (at most
+  // 4096 wait, beyond them they are dropped and counted). Thread-safe.
+  bool audit_summary(core::audit_event event);
 
   // Advances a consumer's cursor to max(cursor, up_to_seq) together with the
   // event's audit row; `done` runs on the writer thread after the commit, with

@@ -330,10 +330,12 @@ TEST_F(LimitsTest, HandshakeTimeoutClosesSilentAndHalfHandshakes) {
     auto probe = tcp_probe(server->native_address(), bytes, 15s);
     EXPECT_TRUE(probe.closed) << "still open after 15 s (sent " << probe.sent << " bytes)";
     EXPECT_GE(probe.elapsed, 500ms) << "closed before the handshake timeout";
-    auto rows = audit_rows(before, "auth.connect", "UNAUTHENTICATED", 1, peer_detail(probe.local));
-    ASSERT_FALSE(rows.empty());
-    EXPECT_EQ(rows[0].reason, "TLS handshake timed out");
   }
+  // Strangers: summarised per address, outcome and interval, with the reason.
+  auto summaries =
+      audit_rows(before, "auth.failures", "DEADLINE_EXCEEDED", 1, "\"TLS handshake timed out\":");
+  ASSERT_FALSE(summaries.empty());
+  EXPECT_EQ(summaries[0].subject, "127.0.0.1");
 
   // TLS completed, but no Hello: closed too, within the same timeout.
   auto no_hello = options();
@@ -418,8 +420,8 @@ TEST_F(LimitsTest, FrameTrickledByteByByteIsCutOffByTheIdleTimeout) {
   expect_still_serving(at_desk, "AT");
 }
 
-TEST_F(LimitsTest, HttpHeadersTrickledByteByByteGet408AtTheRequestTimeout) {
-  start_server({{"https.request_timeout", "\"2s\""}});
+TEST_F(LimitsTest, HttpHeadersTrickledByteByByteGet408AtTheHeaderTimeout) {
+  start_server({{"https.header_timeout", "\"2s\""}});
   auto before = last_audit_id();
   const std::string request =
       "GET /healthz HTTP/1.1\r\nHost: liaison\r\nX-Slow: " + std::string(60, 's') + "\r\n\r\n";
@@ -427,16 +429,16 @@ TEST_F(LimitsTest, HttpHeadersTrickledByteByByteGet408AtTheRequestTimeout) {
   auto probe = tls_probe(server->https_address(), at_desk, request, 300ms, 30s);
   EXPECT_TRUE(probe.closed) << "still open after 30 s";
   EXPECT_LT(probe.sent, request.size()) << "the whole request went through";
-  EXPECT_GE(probe.elapsed, 1s) << "cut off before the request timeout";
+  EXPECT_GE(probe.elapsed, 1s) << "cut off before the header timeout";
   EXPECT_EQ(http_status_of(probe.received), 408) << probe.received;
   auto body = nlohmann::json::parse(http_body_of(probe.received), nullptr, false);
   EXPECT_EQ(body.value("message", ""),
-            "the request did not arrive within the request timeout of 2s")
+            "the request headers did not arrive within the header timeout of 2s")
       << probe.received;
   auto rows =
       audit_rows(before, "protocol.error", "DEADLINE_EXCEEDED", 1, peer_detail(probe.local));
   ASSERT_FALSE(rows.empty());
-  EXPECT_EQ(rows[0].reason, "the request did not arrive within the request timeout of 2s");
+  EXPECT_EQ(rows[0].reason, "the request headers did not arrive within the header timeout of 2s");
 
   // A request sent at once is served.
   auto normal =
@@ -650,6 +652,57 @@ TEST_F(LimitsTest, ProtobufNestedBeyondTheLimitIsInvalidAndHarmless) {
   }
   EXPECT_EQ(alerts(), 0);
   expect_still_serving(at_desk, "AT");
+}
+
+// How many HTTP responses a byte stream holds (status lines).
+int responses_in(const std::string& received) {
+  int n = 0;
+  for (std::size_t at = received.find("HTTP/1.1 "); at != std::string::npos;
+       at = received.find("HTTP/1.1 ", at + 1))
+    ++n;
+  return n;
+}
+
+TEST_F(LimitsTest, ATransferEncodingOtherThanChunkedGetsOne400AndTheClose) {
+  // A proxy that reads "xchunked" as chunked sees one request; a server that
+  // ignores it would see two (a request smuggled behind it). Liaison answers
+  // one 400 and closes.
+  start_server({});
+  auto before = last_audit_id();
+  const std::string request =
+      "POST /v1/alerts HTTP/1.1\r\nHost: liaison\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n";
+  auto probe = tls_probe(server->https_address(), at_desk, request, 0ms, 15s);
+  EXPECT_TRUE(probe.closed);
+  EXPECT_EQ(http_status_of(probe.received), 400) << probe.received;
+  EXPECT_EQ(responses_in(probe.received), 1) << probe.received;
+  EXPECT_NE(http_body_of(probe.received).find("Transfer-Encoding must be exactly 'chunked'"),
+            std::string::npos)
+      << probe.received;
+  auto rows = audit_rows(before, "protocol.error", "INVALID_ARGUMENT", 1, peer_detail(probe.local));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(alerts(), 0);
+}
+
+TEST_F(LimitsTest, TooManyHeaderFieldsOrALongOneGet431) {
+  start_server({{"https.max_header_fields", "50"}, {"https.max_header_line_bytes", "1024"}});
+  std::string many = "GET /healthz HTTP/1.1\r\nHost: liaison\r\n";
+  for (int i = 0; i < 1000; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
+  many += "\r\n";
+  auto probe = tls_probe(server->https_address(), at_desk, many, 0ms, 15s);
+  EXPECT_EQ(http_status_of(probe.received), 431) << probe.received;
+  EXPECT_NE(http_body_of(probe.received).find("at most 50"), std::string::npos) << probe.received;
+
+  auto one_long =
+      "GET /healthz HTTP/1.1\r\nHost: liaison\r\nX-Long: " + std::string(2000, 'l') + "\r\n\r\n";
+  probe = tls_probe(server->https_address(), at_desk, one_long, 0ms, 15s);
+  EXPECT_EQ(http_status_of(probe.received), 431) << probe.received;
+
+  // An ordinary request is served.
+  probe =
+      tls_probe(server->https_address(), at_desk,
+                "GET /healthz HTTP/1.1\r\nHost: liaison\r\nConnection: close\r\n\r\n", 0ms, 15s);
+  EXPECT_EQ(http_status_of(probe.received), 200) << probe.received;
 }
 
 }  // namespace

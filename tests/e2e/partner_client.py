@@ -81,6 +81,10 @@ async def run_script(ws, codec, steps):
             await ws.send(step["send_text"])
         elif "send_binary_hex" in step:
             await ws.send(bytes.fromhex(step["send_binary_hex"]))
+        elif "send_raw_hex" in step:
+            # Bytes straight onto the connection, bypassing the library's
+            # framing: a frame header the library would never write.
+            ws.transport.write(bytes.fromhex(step["send_raw_hex"]))
         elif "expect" in step:
             for _ in range(step["expect"]):
                 kind, frame = await receive(ws, codec, timeout)

@@ -40,6 +40,8 @@ liaisond_process::liaisond_process(const std::string& db_url,
   overrides.emplace("database.url", nlohmann::json(db_url).dump());
   overrides.emplace("native.listen", "\"127.0.0.1:0\"");
   overrides.emplace("https.listen", "\"127.0.0.1:0\"");
+  // Summaries of failed authentications within seconds, not a minute.
+  overrides.emplace("audit.failure_summary_interval", "\"1s\"");
   for (const auto& [k, v] : overrides) text = set_toml(text, k, v);
   config_file_ = dir_.path() + "/liaison.toml";
   std::ofstream(config_file_) << text;

@@ -130,7 +130,8 @@ INSTANTIATE_TEST_SUITE_P(BothSubprotocols, SubprotocolTest, ::testing::Values(pr
 TEST_F(StreamTest, ClearanceKeepsRedFromPartnersAndRedGoesOnlyToNamedMembers) {
   std::string red_named, red_group, amber_group, marker;
   publish({"HU"}, v1::TLP_RED, "red, HU named", &red_named);
-  publish({"EU"}, v1::TLP_RED, "red, to a group", &red_group);
+  // RED to RS and the EU group: HU, in the group but not named, is no recipient.
+  publish({"RS", "EU"}, v1::TLP_RED, "red, to a group", &red_group);
   publish({"EU"}, v1::TLP_AMBER, "amber, to a group", &amber_group);
   publish({"HU"}, v1::TLP_GREEN, "marker", &marker);
 
@@ -149,8 +150,46 @@ TEST_F(StreamTest, ClearanceKeepsRedFromPartnersAndRedGoesOnlyToNamedMembers) {
                                consume(2, "partner", true), json{{"close", true}}}));
   ASSERT_EQ(got.exit_code, 0) << got.stderr_text;
   EXPECT_EQ(ids_of(got), (std::vector<std::string>{amber_group, marker}));
-  // Each withheld alert is on the record.
-  EXPECT_TRUE(eventually([&] { return audit_rows("consumer.withhold", "ok") >= 3; }, 10s));
+  // The alert withheld for its clearance is on the record.
+  EXPECT_TRUE(eventually([&] { return audit_rows("consumer.withhold", "ok") >= 1; }, 10s));
+}
+
+TEST_F(StreamTest, RedThroughAGroupListsOnlyTheRealRecipientsAndTellsTheSender) {
+  // AT sends RED to HU by name and to the Western Balkans group.
+  client::native_client conn(at_desk, {server->native_address(), 10s, "e2e"});
+  auto alert = make_alert("AT", {"HU", "WB6"}, "red to HU and WB6");
+  alert.set_tlp(v1::TLP_RED);
+  auto answer = conn.publish(sign_as(at_desk, alert), 10s);
+  ASSERT_TRUE(answer.has_publish_result()) << answer.DebugString();
+  // The sender learns which group members were left out, and why.
+  std::vector<std::string> left_out;
+  for (const auto& l : answer.publish_result().left_out()) {
+    left_out.push_back(l.member());
+    EXPECT_NE(l.reason().find("TLP:RED goes only to members named explicitly"), std::string::npos);
+  }
+  EXPECT_EQ(left_out, (std::vector<std::string>{"AL", "BA", "ME", "MK", "RS", "XK"}));
+
+  // HU's delivery lists only HU, the one member that receives it.
+  partner_client desk(identity("HU/desk"));
+  auto got = desk.stream(server->https_address(), {json_sub},
+                         script({hello_step(), expect(1), subscribe_step("desk"), expect(1),
+                                 json{{"expect", 1}}, json{{"close", true}}}));
+  ASSERT_EQ(got.exit_code, 0) << got.stderr_text;
+  json deliver;
+  for (const auto& e : got.events)
+    if (e.value("event", "") == "frame" && e["frame"].contains("deliver"))
+      deliver = e["frame"]["deliver"];
+  ASSERT_FALSE(deliver.is_null()) << got.stderr_text;
+  EXPECT_EQ(deliver["recipients"], json::array({"HU"}));
+
+  // RED to a group alone reaches nobody: refused, naming the rule.
+  auto to_group = make_alert("AT", {"WB6"}, "red to a group only");
+  to_group.set_tlp(v1::TLP_RED);
+  answer = conn.publish(sign_as(at_desk, to_group), 10s);
+  ASSERT_TRUE(answer.has_error());
+  EXPECT_EQ(answer.error().code(), v1::INVALID_ARGUMENT);
+  EXPECT_NE(answer.error().message().find("TLP:RED goes only to members named explicitly"),
+            std::string::npos);
 }
 
 TEST_F(StreamTest, WithoutClientCertificateTheUpgradeIsRefused) {
@@ -181,6 +220,41 @@ TEST_F(StreamTest, UnknownSubprotocolIsABadRequest) {
   EXPECT_EQ(r.first("refused")["status"], 400) << r.stderr_text;
   r = partner.stream(server->https_address(), {}, script({hello_step(), expect(1)}));
   EXPECT_EQ(r.first("refused")["status"], 400) << r.stderr_text;
+  expect_still_serving();
+}
+
+// A frame header alone, masked (as a client's must be), with a 64-bit length.
+std::string raw_header_hex(const char* length_hex) {
+  return std::string("82ff") + length_hex + "00000000";
+}
+
+TEST_F(StreamTest, AHeaderAnnouncingMoreThanTheLimitIsRefusedAtOnceWith1009) {
+  // 2^63 - 1 bytes announced, none sent: refused by the header, long before
+  // the idle timeout (60 s), not held open waiting for the payload.
+  server = std::make_unique<liaisond_process>(db.url());
+  partner_client partner(identity("partner-HU"));
+  auto started = std::chrono::steady_clock::now();
+  auto r = partner.stream(
+      server->https_address(), {proto},
+      script({hello_step(), expect(1), json{{"send_raw_hex", raw_header_hex("7fffffffffffffff")}},
+              json{{"expect_close", true}, {"timeout", 10}}}));
+  ASSERT_FALSE(r.first("closed").is_null()) << r.stderr_text << server->log();
+  EXPECT_EQ(r.first("closed")["code"], 1009);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_TRUE(eventually([&] { return audit_rows("stream.close", "TOO_LARGE") == 1; }, 10s));
+  expect_still_serving();
+}
+
+TEST_F(StreamTest, ALengthWithTheTopBitSetIsAProtocolError1002) {
+  server = std::make_unique<liaisond_process>(db.url());
+  partner_client partner(identity("partner-HU"));
+  auto r = partner.stream(
+      server->https_address(), {proto},
+      script({hello_step(), expect(1), json{{"send_raw_hex", raw_header_hex("8000000000000000")}},
+              json{{"expect_close", true}, {"timeout", 10}}}));
+  ASSERT_FALSE(r.first("closed").is_null()) << r.stderr_text << server->log();
+  EXPECT_EQ(r.first("closed")["code"], 1002);
+  EXPECT_TRUE(eventually([&] { return audit_rows("stream.close", "INVALID_ARGUMENT") == 1; }, 10s));
   expect_still_serving();
 }
 

@@ -150,15 +150,58 @@ class TlsPolicyTest : public ::testing::Test {
     return found;
   }
 
-  // Refused, audited as UNAUTHENTICATED; returns the audited reason.
+  // A stranger's failure is not one audit row per connection but a summary
+  // per source address, outcome and interval ("auth.failures", 1 s in these
+  // servers): its outcome, count and reasons.
+  struct summary {
+    std::string outcome;
+    std::uint64_t count = 0;
+    std::string reasons;  // the reasons seen, in words
+  };
+  summary failures_summary() {
+    summary found;
+    bool written = eventually(
+        [&] {
+          pqxx::connection c(db.url());
+          pqxx::work tx(c);
+          auto r = tx.exec(
+              "SELECT outcome, detail, subject FROM audit_log WHERE action = 'auth.failures' "
+              "ORDER BY id");
+          if (r.empty()) return false;
+          auto detail = nlohmann::json::parse(r[0][1].as<std::string>());
+          found.outcome = r[0][0].as<std::string>();
+          found.count = detail.value("count", 0);
+          for (const auto& [text, n] : detail["reasons"].items()) found.reasons += text + "; ";
+          EXPECT_EQ(r[0][2].as<std::string>(), "127.0.0.1");
+          EXPECT_EQ(detail.value("port", ""), "native");
+          return true;
+        },
+        10s);
+    EXPECT_TRUE(written) << "no auth.failures audit row";
+    return found;
+  }
+
+  // Refused, summarised as UNAUTHENTICATED; returns the audited reason.
   std::string expect_refused(const tls_client_options& o) {
     auto a = attempt(o);
     EXPECT_FALSE(a.welcomed) << "the server welcomed the connection";
     EXPECT_FALSE(a.local.empty()) << a.error;
-    auto [outcome, reason] = audit_of(a.local);
-    EXPECT_EQ(outcome, "UNAUTHENTICATED") << reason;
+    auto s = failures_summary();
+    EXPECT_EQ(s.outcome, "UNAUTHENTICATED") << s.reasons;
+    EXPECT_EQ(s.count, 1u);
+    EXPECT_TRUE(audit_rows_by_peer(a.local) == 0) << "a stranger's connection has a row of its own";
     expect_still_serving();
-    return reason + " (client saw: " + a.error + ")";
+    return s.reasons + " (client saw: " + a.error + ")";
+  }
+
+  // auth.connect rows naming this exact peer (address:port).
+  int audit_rows_by_peer(const std::string& local) {
+    pqxx::connection c(db.url());
+    pqxx::work tx(c);
+    return tx
+        .exec_params1("SELECT count(*) FROM audit_log WHERE detail LIKE $1",
+                      "%\"peer\":\"" + local + "\"%")[0]
+        .as<int>();
   }
 
   void expect_still_serving() {
@@ -217,10 +260,44 @@ TEST_F(TlsPolicyTest, ClientLimitedToTls12IsRefused) {
       attempt({client_certificate(task_force_ca, "AT.desk", now - 1h, now + 1h), TLS1_2_VERSION});
   EXPECT_FALSE(a.handshake) << "a TLS 1.2 handshake succeeded";
   EXPECT_FALSE(a.welcomed);
-  auto [outcome, reason] = audit_of(a.local);
-  EXPECT_EQ(outcome, "UNAUTHENTICATED") << reason;
-  std::cout << "audited reason: " << reason << " (client saw: " << a.error << ")\n";
+  auto s = failures_summary();
+  EXPECT_EQ(s.outcome, "UNAUTHENTICATED") << s.reasons;
+  std::cout << "audited reason: " << s.reasons << " (client saw: " << a.error << ")\n";
   expect_still_serving();
+}
+
+TEST_F(TlsPolicyTest, ACertificateWithoutClientAuthUsageIsRefused) {
+  // Issued by the task-force CA for a registered name, but with no
+  // extendedKeyUsage at all (valid "for any purpose", like a CA's own
+  // certificate): not a client certificate.
+  auto reason = expect_refused(
+      {task_force_ca.issue({"AT.desk", {}, {}, pki::certificate_usage::any, now - 1h, now + 1h}),
+       TLS1_3_VERSION});
+  std::cout << "audited reason: " << reason << "\n";
+  EXPECT_NE(reason.find("clientAuth"), std::string::npos) << reason;
+  // A server certificate (serverAuth only) is no client certificate either.
+  auto as_server = attempt(
+      {task_force_ca.issue({"AT.desk", {}, {}, pki::certificate_usage::server, now - 1h, now + 1h}),
+       TLS1_3_VERSION});
+  EXPECT_FALSE(as_server.welcomed);
+}
+
+TEST_F(TlsPolicyTest, TheServerRefusesToStartWithACertificateNotMeantForAServer) {
+  // The server's own certificate must carry serverAuth.
+  auto client_only = task_force_ca.issue(
+      {"liaisond", {"localhost"}, {}, pki::certificate_usage::client, now - 1h, now + 24h});
+  temp_dir dir("server-cert");
+  auto cert = dir.write("cert.pem", client_only.cert_pem);
+  auto key = dir.write("key.pem", client_only.key_pem);
+  try {
+    liaisond_process wrong(db.url(), {{"tls.cert_file", nlohmann::json(cert).dump()},
+                                      {"tls.key_file", nlohmann::json(key).dump()}});
+    FAIL() << "liaisond started with a client certificate as its own";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("lacks the serverAuth extended key usage"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
