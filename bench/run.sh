@@ -155,11 +155,13 @@ if wants liaison || wants ceiling; then
     test_db=bench_$$_$RANDOM
     psql -X -q -v ON_ERROR_STOP=1 "$LIAISON_TEST_DB" <<SQL >/dev/null
 SELECT 'CREATE ROLE liaison LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'liaison') \gexec
-CREATE DATABASE $test_db OWNER liaison;
+SELECT 'CREATE ROLE liaison_owner LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'liaison_owner') \gexec
+CREATE DATABASE $test_db OWNER liaison_owner;
 CREATE DATABASE ${test_db}_ceiling OWNER liaison;
 SQL
     base=${LIAISON_TEST_DB%/*}
     db_url="${base/postgres@/liaison@}/$test_db"
+    owner_url="${base/postgres@/liaison_owner@}/$test_db"
     ceiling_url="${base/postgres@/liaison@}/${test_db}_ceiling"
     echo "using LIAISON_TEST_DB's cluster, databases $test_db and ${test_db}_ceiling"
   else
@@ -170,6 +172,7 @@ SQL
     liaison_pg_create_app_db "$pg_dir" "$pg_port" liaison
     liaison_pg_psql "$pg_dir" "$pg_port" -c "CREATE DATABASE ceiling OWNER liaison" >/dev/null
     db_url="postgresql://liaison@127.0.0.1:$pg_port/liaison"
+    owner_url="postgresql://liaison_owner@127.0.0.1:$pg_port/liaison"
     ceiling_url="postgresql://liaison@127.0.0.1:$pg_port/ceiling"
     # Like a production server, not like a laptop: checkpoints spaced by
     # time, not forced every few seconds by the benchmark's WAL volume.
@@ -187,6 +190,7 @@ fi
 
 # ---- PKI and liaisond's configuration ----------------------------------------------
 "$bin/liaison" pki init --members config/members.toml --out "$work/pki" --db-url "${db_url:-postgresql://unused}" \
+  ${owner_url:+--db-owner-url "$owner_url"} \
   --native-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 >/dev/null
 config=$work/pki/liaison.toml
 sed -i -e 's/^level = .*/level = "warn"/' "$config"
@@ -197,7 +201,7 @@ if wants ceiling; then
   say "Ceiling: Ed25519 (liaison::crypto, one core)"
   "$bin/ed25519_speed" --seconds "$ed_seconds" --json "$out/ed25519.json"
   say "Ceiling: plain batched libpqxx writer (same rows, no network, no crypto)"
-  "$bin/liaisond" migrate --config "$config" --db "$ceiling_url" >/dev/null 2>&1
+  "$bin/liaisond" migrate --config "$config" --db "$ceiling_url" --db-owner "$ceiling_url" >/dev/null 2>&1
   "$bin/pq_ceiling" --db "$ceiling_url" --alerts "$pq_alerts" --body "$body" --json "$out/pq_ceiling.json"
 fi
 

@@ -81,6 +81,9 @@ void add_pki_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<pki::init_options>();
   init->add_option("--members", options->members_file, "members.toml to read")->required();
   init->add_option("--out", options->out_dir, "Output folder (created when absent)")->required();
+  init->add_option("--db-owner-url", options->db_owner_url,
+                   "database.owner_url of the generated configuration (the owner role that "
+                   "runs the migrations)");
   init->add_option("--db-url", options->db_url, "database.url of the generated configuration")
       ->capture_default_str();
   init->add_option("--native-listen", options->native_listen,

@@ -26,7 +26,11 @@ pg_port=${LIAISON_PG_PORT:-55432}
 state=.liaison
 pki=$state/pki
 config=$pki/liaison.toml
+# Two roles, as in production: liaisond serves as `liaison`, which owns
+# nothing and may only add to the record; `liaison_owner` owns the schema and
+# runs the migrations.
 db_url="postgresql://liaison@127.0.0.1:$pg_port/liaison"
+db_owner_url="postgresql://liaison_owner@127.0.0.1:$pg_port/liaison"
 native=127.0.0.1:7443
 https=127.0.0.1:8443
 
@@ -87,7 +91,8 @@ if [[ -f $config ]]; then
   echo "reusing $pki (delete $state/ to make a new one)"
 else
   [[ -f config/members.toml ]] || die "config/members.toml not found"
-  "$build/bin/liaison" pki init --members config/members.toml --out "$pki" --db-url "$db_url"
+  "$build/bin/liaison" pki init --members config/members.toml --out "$pki" --db-url "$db_url" \
+    --db-owner-url "$db_owner_url"
   [[ -f $config ]] || die "liaison pki init did not write $config"
 fi
 
@@ -98,7 +103,7 @@ if ! liaison_pg_start "$pg_dir" "$pg_port"; then
   die "PostgreSQL did not start (set LIAISON_PG_PORT to use another port, or run deploy/quickstart.sh --stop first)"
 fi
 liaison_pg_create_app_db "$pg_dir" "$pg_port" liaison
-echo "PostgreSQL 15 in $pg_dir on 127.0.0.1:$pg_port, database liaison ready"
+echo "PostgreSQL 15 in $pg_dir on 127.0.0.1:$pg_port, database liaison ready (owner liaison_owner, runtime role liaison)"
 
 section "Liaison"
 for listen in "$native" "$https"; do
@@ -110,7 +115,7 @@ done
 
 cat <<EOF
 Server:    native protocol (mutual TLS 1.3) on $native, HTTPS on $https
-Database:  $db_url
+Database:  $db_url (runtime role; migrations as $db_owner_url)
 Config:    $config, identities in $pki/<MEMBER>/desk
 PG log:    $pg_dir/postgres.log
 
@@ -131,4 +136,5 @@ In another terminal, in $repo:
 Ctrl-C stops the server. PostgreSQL keeps running; stop it with: deploy/quickstart.sh --stop
 
 EOF
-exec "$build/bin/liaisond" --config "$config" --db "$db_url" --native-listen "$native" --https-listen "$https"
+exec "$build/bin/liaisond" --config "$config" --db "$db_url" --db-owner "$db_owner_url" \
+  --native-listen "$native" --https-listen "$https"

@@ -11,13 +11,16 @@ int main(int argc, char** argv) {
   CLI::App app{"liaisond: the Liaison intelligence exchange server"};
   std::string config_file;
   std::string db_url;
+  std::string db_owner_url;
   std::string native_listen;
   std::string https_listen;
   liaison::app::run_options options;
   app.add_option("--config", config_file, "server configuration (liaison.toml)")
       ->required()
       ->check(CLI::ExistingFile);
-  app.add_option("--db", db_url, "PostgreSQL URL; overrides [database] url");
+  app.add_option("--db", db_url, "PostgreSQL URL of the runtime role; overrides [database] url");
+  app.add_option("--db-owner", db_owner_url,
+                 "PostgreSQL URL of the owner role (migrations); overrides [database] owner_url");
   app.add_option("--native-listen", native_listen, "HOST:PORT; overrides [native] listen");
   app.add_option("--https-listen", https_listen, "HOST:PORT; overrides [https] listen");
   app.add_option("--port-file", options.port_file,
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
   try {
     auto config = liaison::config::load_server_config(config_file);
     if (!db_url.empty()) config.database.url = db_url;
+    if (!db_owner_url.empty()) config.database.owner_url = db_owner_url;
     if (!native_listen.empty()) config.native.listen = native_listen;
     if (!https_listen.empty()) config.https.listen = https_listen;
     liaison::app::setup_logging(config.log);

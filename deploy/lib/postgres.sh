@@ -311,9 +311,13 @@ liaison_pg_psql() {
     -h "$dir" -p "$port" -U postgres -d postgres "$@"
 }
 
-# liaison_pg_create_app_db DIR PORT [NAME]: the application role NAME
-# (LOGIN, NOSUPERUSER, no password: trust) owning the database NAME.
-# Safe to run again: it only creates what is missing and corrects the rest.
+# liaison_pg_create_app_db DIR PORT [NAME]: the two roles of a deployment
+# (LOGIN, NOSUPERUSER, no password: trust) and the database NAME: the owner
+# role NAME_owner owns the database and runs the migrations; the runtime role
+# NAME, which liaisond serves with, owns nothing (`liaisond migrate` grants
+# it what it needs). Safe to run again: it only creates what is missing and
+# corrects the rest (a database NAME owned by NAME, as made before the two
+# roles, passes to NAME_owner with its tables).
 liaison_pg_create_app_db() {
   local dir port name=${3:-liaison}
   dir=$(_liaison_pg_abs "$1") port=$2
@@ -321,12 +325,19 @@ liaison_pg_create_app_db() {
     _liaison_pg_err "invalid role/database name '$name'"
     return 1
   fi
-  liaison_pg_psql "$dir" "$port" -v name="$name" <<'EOF'
+  liaison_pg_psql "$dir" "$port" -v name="$name" -v owner="${name}_owner" <<'EOF'
 SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER', :'name')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'name') \gexec
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER', :'owner')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
 SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER', :'name') \gexec
-SELECT format('CREATE DATABASE %I OWNER %I', :'name', :'name')
+SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER', :'owner') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'name', :'owner')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'name') \gexec
-SELECT format('ALTER DATABASE %I OWNER TO %I', :'name', :'name') \gexec
+SELECT format('ALTER DATABASE %I OWNER TO %I', :'name', :'owner') \gexec
+\connect :name
+SELECT format('REASSIGN OWNED BY %I TO %I', :'name', :'owner')
+ WHERE EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = :'name') \gexec
 EOF
 }

@@ -10,6 +10,7 @@
 #include "net/native_listener.hpp"
 #include "net/tls.hpp"
 #include "store/migrations.hpp"
+#include "store/privileges.hpp"
 
 #include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -140,18 +141,46 @@ void setup_logging(const config::log_section& log) {
 }
 
 void migrate(const config::server_config& config, std::chrono::seconds wait) {
+  const auto& db = config.database;
+  const auto& owner = db.owner_url.empty() ? db.url : db.owner_url;
   auto until = std::chrono::steady_clock::now() + wait;
   for (int attempt = 1;; ++attempt) {
     try {
-      if (store::apply_migrations(config.database.url).empty())
-        spdlog::info("database schema is current");
-      return;
+      if (store::apply_migrations(owner).empty()) spdlog::info("database schema is current");
+      break;
     } catch (const std::exception& e) {
       if (std::chrono::steady_clock::now() >= until) throw;
       spdlog::warn("database not ready (attempt {}): {}; retrying", attempt, e.what());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
+  if (db.owner_url.empty()) return;
+  // The owner grants the runtime role exactly what it needs, no more.
+  const auto runtime = store::role_of(db.url);
+  if (runtime == store::role_of(db.owner_url)) {
+    spdlog::warn("database.url and database.owner_url log in as the same role '{}'", runtime);
+    return;
+  }
+  store::grant_runtime_privileges(db.owner_url, runtime);
+  spdlog::info("database: the runtime role '{}' holds the privileges it needs, and no more",
+               runtime);
+}
+
+void check_runtime_role(const config::server_config& config) {
+  auto problems = store::runtime_role_problems(config.database.url);
+  if (problems.empty()) return;
+  std::string list;
+  for (const auto& p : problems) list += "\n  - " + p;
+  const std::string what =
+      "the database role of database.url could change or remove what the server has written:" +
+      list +
+      "\nServe with a role that owns nothing: set database.owner_url to the owner role and run "
+      "`liaisond migrate --config FILE` (README, \"Database roles\")";
+  if (!config.database.allow_privileged_role)
+    throw std::runtime_error(what +
+                             ", or set database.allow_privileged_role = true for "
+                             "development only.");
+  spdlog::warn("{} (serving anyway: database.allow_privileged_role = true)", what);
 }
 
 int run_server(const config::server_config& config, const run_options& options) {
@@ -160,6 +189,7 @@ int run_server(const config::server_config& config, const run_options& options) 
                registry->data().members.size(), registry->data().groups.size(),
                registry->data().principals.size(), registry->data().keys.size());
   if (config.database.apply_migrations) migrate(config, std::chrono::seconds(60));
+  check_runtime_role(config);
 
   broker::exchange exchange(config, registry, system_now);
   exchange.start();

@@ -163,6 +163,21 @@ key_file = )"
 # ~/.pgpass or PGPASSFILE).
 url = )"
     << q(v.database_url) << R"(
+# The database has two roles. The one of `url` (above) is the runtime role
+# liaisond serves with: it owns nothing and may only add to the record. The
+# owner role owns the schema: `liaisond migrate`, and the migrations at
+# start-up, run as owner_url, which then grants the runtime role exactly what
+# it needs. Without owner_url, migrations run with `url`.
+)"
+    << (v.database_owner_url.empty()
+            ? std::string("# owner_url = \"postgresql://liaison_owner@127.0.0.1:5432/liaison\"")
+            : "owner_url = " + q(v.database_owner_url))
+    << R"(
+# liaisond refuses to serve when the role of `url` could rewrite the record
+# (it owns a table, or holds UPDATE, DELETE or TRUNCATE on an append-only
+# one). true serves anyway, with a warning: for development only.
+allow_privileged_role = )"
+    << (d.database.allow_privileged_role ? "true" : "false") << R"(
 # Publishes written in one group-commit transaction, 1 or more.
 batch_max = )"
     << d.database.batch_max << R"(

@@ -18,6 +18,7 @@ struct config_template_values {
   std::string cert_file;
   std::string key_file;
   std::string database_url;
+  std::string database_owner_url;  // empty: owner_url is left commented out
   std::string members_file;
   std::string keys_dir;
   std::string audit_signing_key_file;  // empty: the key is left commented out

@@ -123,6 +123,8 @@ void read_tls(table_reader r, tls_section& t, const fs::path& base) {
 
 void read_database(table_reader r, database_section& d) {
   r.read_string("url", d.url, true);
+  r.read_string("owner_url", d.owner_url, false);
+  r.read_bool("allow_privileged_role", d.allow_privileged_role);
   r.read_count("batch_max", d.batch_max, 1, huge);
   r.read_count("queue_max", d.queue_max, 1, huge);
   r.read_count("reader_threads", d.reader_threads, 1, 256);

@@ -73,7 +73,13 @@ struct tls_section {
 
 // [database]
 struct database_section {
-  std::string url;                 // libpq URI, e.g. postgresql://liaison@127.0.0.1:5432/liaison
+  std::string url;  // libpq URI, e.g. postgresql://liaison@127.0.0.1:5432/liaison
+  // The owner role's URI: migrations run as it, and it grants the runtime
+  // role of `url` its privileges. Empty: migrations run with `url`.
+  std::string owner_url;
+  // Serve even when the role of `url` could rewrite the record (owns the
+  // tables, holds UPDATE/DELETE/TRUNCATE on them): development only.
+  bool allow_privileged_role = false;
   std::size_t batch_max = 512;     // publishes per group-commit transaction
   std::size_t queue_max = 20000;   // queued requests before RESOURCE_EXHAUSTED
   std::size_t reader_threads = 2;  // connections serving backlog reads

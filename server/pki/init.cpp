@@ -372,6 +372,7 @@ init_report init(const init_options& options) {
   v.cert_file = (out / "server" / cert_file_name).string();
   v.key_file = (out / "server" / key_file_name).string();
   v.database_url = options.db_url;
+  v.database_owner_url = options.db_owner_url;
   v.members_file = fs::absolute(options.members_file).lexically_normal().string();
   v.keys_dir = (out / "keys").string();
   v.audit_signing_key_file = (out / "server" / audit_signing_key_file_name).string();

@@ -16,6 +16,7 @@ struct init_options {
   std::string members_file;  // members.toml; its key files need not exist yet
   std::string out_dir;       // created when absent
   std::string db_url = "postgresql://liaison@127.0.0.1:5432/liaison";
+  std::string db_owner_url;  // database.owner_url; empty: left commented out
   std::string native_listen = "127.0.0.1:7443";
   std::string https_listen = "127.0.0.1:8443";
   std::vector<std::string> server_names;  // extra DNS (or IP) names of the server certificate

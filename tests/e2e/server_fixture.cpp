@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include "support/test_database.hpp"
 #include "support/toml_edit.hpp"
 
 #include <mutex>
@@ -38,6 +39,10 @@ liaisond_process::liaisond_process(const std::string& db_url,
     : dir_("liaisond") {
   auto text = read_file(shared_pki_dir() + "/liaison.toml");
   overrides.emplace("database.url", nlohmann::json(db_url).dump());
+  // Two roles, as in production: the server serves with the runtime role and
+  // migrates as the owner.
+  if (auto owner = owner_url_for(db_url); owner != db_url)
+    overrides.emplace("database.owner_url", nlohmann::json(owner).dump());
   overrides.emplace("native.listen", "\"127.0.0.1:0\"");
   overrides.emplace("https.listen", "\"127.0.0.1:0\"");
   // Summaries of failed authentications within seconds, not a minute.

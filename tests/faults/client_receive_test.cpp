@@ -24,8 +24,10 @@ class ClientReceiveTest : public ::testing::Test {
   struct world {
     testing::temp_dir dir{"liaison-client-receive"};
     pg_cluster pg{dir.path() + "/postgres-commands.log"};
-    server_process server{dir.path(),
-                          {{"database.url", "\"" + pg.create_app_database("receive") + "\""}}};
+    server_process server{
+        dir.path(),
+        {{"database.url", "\"" + pg.create_app_database("receive") + "\""},
+         {"database.owner_url", "\"" + pg.url("receive", "liaison_owner") + "\""}}};
   };
   static inline std::unique_ptr<world> w;
   static void SetUpTestSuite() {

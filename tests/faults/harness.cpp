@@ -63,6 +63,7 @@ harness::harness(std::string scenario, const profile& p, harness_options options
 
   auto overrides = options.server_config;
   overrides.emplace("database.url", "\"" + db_url_ + "\"");
+  overrides.emplace("database.owner_url", "\"" + pg_->url(db_name_, "liaison_owner") + "\"");
   overrides.emplace("database.reconnect_min", "\"50ms\"");
   overrides.emplace("database.reconnect_max", "\"1s\"");
   server_ = std::make_unique<server_process>(dir_, overrides);

@@ -143,9 +143,12 @@ pg_cluster::pg_cluster(std::string log_file, std::vector<std::string> extra_conf
     if (script({"liaison_pg_free_port", std::to_string(port_ + 1)}, &out) == 0)
       port_ = std::stoi(out);
   }
-  exec("postgres",
-       "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'liaison') THEN "
-       "CREATE ROLE liaison LOGIN NOSUPERUSER; END IF; END $$");
+  // The two roles of a deployment: the owner (migrations) and the runtime
+  // role liaisond serves with.
+  for (const char* role : {"liaison", "liaison_owner"})
+    exec("postgres",
+         std::string("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") + role +
+             "') THEN CREATE ROLE " + role + " LOGIN NOSUPERUSER; END IF; END $$");
 }
 
 pg_cluster::~pg_cluster() {
@@ -188,7 +191,7 @@ void pg_cluster::exec(const std::string& database, const std::string& sql) {
 }
 
 std::string pg_cluster::create_app_database(const std::string& name) {
-  exec("postgres", "CREATE DATABASE " + name + " OWNER liaison");
+  exec("postgres", "CREATE DATABASE " + name + " OWNER liaison_owner");
   return url(name, "liaison");
 }
 

@@ -30,8 +30,9 @@ class pg_cluster {
   // A libpq URI for `database` as `user` over 127.0.0.1 (trust authentication).
   std::string url(const std::string& database, const std::string& user = "postgres") const;
 
-  // A new database owned by the role `liaison` (made when missing); returns
-  // its URI as `liaison`.
+  // A new database owned by the role `liaison_owner`; returns its URI as the
+  // runtime role `liaison` (liaisond migrates as the owner: url(name,
+  // "liaison_owner")).
   std::string create_app_database(const std::string& name);
   // Runs `sql` as the superuser in `database`.
   void exec(const std::string& database, const std::string& sql);

@@ -1,6 +1,7 @@
 #include "support/test_database.hpp"
 
 #include "store/migrations.hpp"
+#include "store/privileges.hpp"
 
 #include <pqxx/pqxx>
 
@@ -56,26 +57,39 @@ std::string with_database(const std::string& url, const std::string& dbname,
   return url.substr(0, scheme_end) + authority + "/" + dbname + params;
 }
 
+std::string owner_url_for(const std::string& url) {
+  const std::string runtime = "://liaison@", owner = "://liaison_owner@";
+  auto at = url.find(runtime);
+  if (at == std::string::npos) return url;
+  return url.substr(0, at) + owner + url.substr(at + runtime.size());
+}
+
 test_database::test_database(bool migrate)
     : server_url_(server_url_from_env()), name_(unique_name()) {
   {
     pqxx::connection admin(server_url_);
     pqxx::nontransaction tx(admin);
-    // Several test binaries may race to create the role.
-    tx.exec(
-        "DO $$ BEGIN "
-        "  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'liaison') THEN "
-        "    CREATE ROLE liaison LOGIN NOSUPERUSER; "
-        "  END IF; "
-        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; "
-        "END $$");
-    tx.exec("CREATE DATABASE " + tx.quote_name(name_) + " OWNER liaison");
+    // Several test binaries may race to create the roles.
+    for (const char* role : {"liaison", "liaison_owner"})
+      tx.exec(std::string("DO $$ BEGIN "
+                          "  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") +
+              role +
+              "') THEN "
+              "    CREATE ROLE " +
+              role +
+              " LOGIN NOSUPERUSER; "
+              "  END IF; "
+              "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; "
+              "END $$");
+    tx.exec("CREATE DATABASE " + tx.quote_name(name_) + " OWNER liaison_owner");
   }
   url_ = with_database(server_url_, name_, "liaison");
+  owner_url_ = with_database(server_url_, name_, "liaison_owner");
   admin_url_ = with_database(server_url_, name_);
   if (!migrate) return;
   try {
-    store::apply_migrations(url_);
+    store::apply_migrations(owner_url_);
+    store::grant_runtime_privileges(owner_url_, "liaison");
   } catch (...) {
     drop();
     throw;

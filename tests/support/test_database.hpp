@@ -11,10 +11,12 @@ namespace liaison::testing {
 
 class test_database {
  public:
-  // Ensures the role `liaison` (LOGIN, NOSUPERUSER) exists, creates a
-  // uniquely named database owned by it and, if `migrate`, applies the
-  // bundled migrations as `liaison`. Throws std::runtime_error (failing the
-  // test, never skipping it) when LIAISON_TEST_DB is unset or unusable.
+  // Ensures the roles `liaison_owner` and `liaison` (LOGIN, NOSUPERUSER)
+  // exist, creates a uniquely named database owned by `liaison_owner` and,
+  // if `migrate`, applies the bundled migrations as the owner and grants the
+  // runtime role `liaison` its privileges, as `liaisond migrate` does.
+  // Throws std::runtime_error (failing the test, never skipping it) when
+  // LIAISON_TEST_DB is unset or unusable.
   explicit test_database(bool migrate = true);
   // Drops the database, terminating any connection left on it.
   ~test_database();
@@ -22,8 +24,11 @@ class test_database {
   test_database& operator=(const test_database&) = delete;
 
   const std::string& name() const { return name_; }
-  // libpq connection strings for this database: as `liaison`, and as the superuser.
+  // libpq connection strings for this database: as the runtime role
+  // `liaison` (what liaisond serves with), as the owner `liaison_owner`, and
+  // as the superuser.
   const std::string& url() const { return url_; }
+  const std::string& owner_url() const { return owner_url_; }
   const std::string& admin_url() const { return admin_url_; }
 
   // A [database] section for url() with short back-off, for fast tests.
@@ -35,8 +40,13 @@ class test_database {
   std::string server_url_;  // LIAISON_TEST_DB
   std::string name_;
   std::string url_;
+  std::string owner_url_;
   std::string admin_url_;
 };
+
+// The owner role's URL of a database that test_database made, from its
+// runtime URL (url()); `url` itself when it is not one of those.
+std::string owner_url_for(const std::string& url);
 
 // `url` (a libpq URI or key=value string) with its database and, when not
 // empty, its user replaced.

@@ -24,18 +24,18 @@ TEST(MigrationsTest, BundledMigrationsAreNumberedInOrder) {
 TEST(MigrationsTest, ApplyRecordsEachMigrationAndReapplyingIsANoOp) {
   // A database without the schema.
   test_database db(/*migrate=*/false);
-  EXPECT_FALSE(migrations_current(db.url()));
+  EXPECT_FALSE(migrations_current(db.owner_url()));
 
   // First start-up applies everything, in order.
-  auto applied = apply_migrations(db.url());
+  auto applied = apply_migrations(db.owner_url());
   ASSERT_EQ(applied.size(), bundled_migrations().size());
   EXPECT_EQ(applied[0], "0001_create_log");
-  EXPECT_TRUE(migrations_current(db.url()));
+  EXPECT_TRUE(migrations_current(db.owner_url()));
 
   // The next start-up changes nothing.
-  EXPECT_TRUE(apply_migrations(db.url()).empty());
+  EXPECT_TRUE(apply_migrations(db.owner_url()).empty());
 
-  pqxx::connection c(db.url());
+  pqxx::connection c(db.owner_url());
   pqxx::nontransaction tx(c);
   auto rows =
       tx.exec("SELECT number, name, applied_at IS NOT NULL FROM schema_migrations ORDER BY number");
@@ -51,14 +51,14 @@ TEST(MigrationsTest, ConcurrentNodesApplyEachMigrationOnce) {
 
   // Two nodes start at the same moment.
   std::vector<std::string> first, second;
-  std::thread a([&] { first = apply_migrations(db.url()); });
-  std::thread b([&] { second = apply_migrations(db.url()); });
+  std::thread a([&] { first = apply_migrations(db.owner_url()); });
+  std::thread b([&] { second = apply_migrations(db.owner_url()); });
   a.join();
   b.join();
 
   // Between them every migration was applied exactly once.
   EXPECT_EQ(first.size() + second.size(), bundled_migrations().size());
-  EXPECT_TRUE(migrations_current(db.url()));
+  EXPECT_TRUE(migrations_current(db.owner_url()));
 }
 
 TEST(MigrationsTest, UnreachableDatabaseIsNotCurrentAndApplyThrows) {
