@@ -2,6 +2,7 @@
 // JSON line per delivered alert (after checking its signature locally),
 // acknowledges it once printed, and resumes from its cursor after a lost
 // connection.
+#include "client/alert_builder.hpp"
 #include "client/native_client.hpp"
 #include "client/web_client.hpp"
 #include "commands.hpp"
@@ -35,8 +36,17 @@ struct subscribe_options {
   bool ws = false;               // the WebSocket stream instead of the native protocol
   std::string format = "proto";  // its subprotocol: proto or json
   bool reconnect = true;
+  bool take_over = false;  // take the consumer from another connection, once
   int ping_seconds = 30;
   int timeout_ms = 10000;
+};
+
+// Where this process stands in the stream: what a reconnect resumes from.
+struct progress {
+  std::uint64_t printed = 0;       // alerts printed so far
+  std::uint64_t last_seq = 0;      // the last seq printed (and acknowledged unless --no-ack)
+  std::uint64_t resume_after = 0;  // from the first Subscribed, before anything was printed
+  bool subscribed = false;
 };
 
 std::string iso8601(std::int64_t seconds, std::int32_t nanos) {
@@ -120,28 +130,45 @@ nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
 // One connection's worth of consuming. Returns true when --count was reached.
 template <class Connection>
 bool consume(Connection& conn, const subscribe_options& o, const pki::identity& id, key_ring& keys,
-             std::uint64_t& printed, bool first) {
+             progress& at, const std::string& instance) {
   v1::Subscribe sub;
   sub.set_consumer(o.consumer);
-  // Only the first connection honours --from-seq/--only-new; a reconnect
-  // resumes from the stored cursor, which our acknowledgements advanced.
-  if (first && o.from_seq > 0)
+  sub.set_client_instance(instance);
+  // The first connection starts where the options say. A reconnect goes on
+  // right after what this process already printed (or after where the first
+  // one started), so that --only-new and --from-seq keep their meaning and
+  // nothing is printed twice; the stored cursor may lag behind an
+  // acknowledgement that was in flight when the connection broke.
+  const std::uint64_t after = at.printed > 0 ? at.last_seq : at.resume_after;
+  if (at.subscribed && after > 0)
+    sub.set_from_seq(after + 1);
+  else if (!at.subscribed && o.from_seq > 0)
     sub.set_from_seq(o.from_seq);
-  else if (first && o.only_new)
+  else if (!at.subscribed && o.only_new)
     sub.mutable_only_new();
   else
     sub.mutable_stored_cursor();
+  sub.set_take_over(o.take_over && !at.subscribed);
   v1::Frame request;
   *request.mutable_subscribe() = sub;
   auto answer = conn.call(std::move(request), ms(o.timeout_ms));
   if (answer.has_error())
     throw std::invalid_argument(v1::ErrorCode_Name(answer.error().code()) + ": " +
                                 answer.error().message());
+  if (!at.subscribed) at.resume_after = answer.subscribed().resume_after();
+  at.subscribed = true;
   std::cerr << "liaison subscribe: consumer '" << o.consumer << "' of " << id.principal
             << " resumes after seq " << answer.subscribed().resume_after() << "\n";
+  // An acknowledgement lost with the old connection is given again.
+  if (!o.no_ack && at.printed > 0) {
+    v1::Frame ack;
+    ack.mutable_ack()->set_consumer(o.consumer);
+    ack.mutable_ack()->set_up_to_seq(at.last_seq);
+    conn.send(std::move(ack));
+  }
   auto last_traffic = std::chrono::steady_clock::now();
   for (;;) {
-    if (o.count > 0 && printed >= o.count) return true;
+    if (o.count > 0 && at.printed >= o.count) return true;
     auto frame = conn.receive(ms(1000));
     if (!frame) {
       if (std::chrono::steady_clock::now() - last_traffic > std::chrono::seconds(o.ping_seconds)) {
@@ -158,7 +185,8 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
                                frame->error().message());
     if (!frame->has_deliver()) continue;
     std::cout << describe(frame->deliver(), keys).dump() << std::endl;
-    ++printed;
+    ++at.printed;
+    at.last_seq = frame->deliver().seq();
     if (!o.no_ack) {
       v1::Frame ack;
       ack.mutable_ack()->set_consumer(o.consumer);
@@ -171,7 +199,10 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
 int run_subscribe(const subscribe_options& o) {
   auto id = pki::load_identity(o.id_dir);
   key_ring keys(o.keys_dir.empty() ? id.keys_dir : o.keys_dir);
-  std::uint64_t printed = 0;
+  progress at;
+  // Names this process to the server: its own reconnects resume the
+  // consumer; another process is refused unless it takes it over.
+  const auto instance = client::new_uuid();
   for (int attempt = 0;; ++attempt) {
     try {
       bool done = false;
@@ -179,15 +210,23 @@ int run_subscribe(const subscribe_options& o) {
         auto format =
             o.format == "json" ? client::stream_format::json : client::stream_format::proto;
         client::stream_client conn(id, o.server, format, ms(o.timeout_ms), "liaison-cli/subscribe");
-        done = consume(conn, o, id, keys, printed, attempt == 0);
+        done = consume(conn, o, id, keys, at, instance);
       } else {
         client::native_client conn(id, {o.server, ms(o.timeout_ms), "liaison-cli/subscribe"});
-        done = consume(conn, o, id, keys, printed, attempt == 0);
+        done = consume(conn, o, id, keys, at, instance);
       }
       if (done) return 0;
     } catch (const std::invalid_argument& e) {
       std::cerr << "liaison subscribe: refused: " << e.what() << "\n";
       return 2;
+    } catch (const client::client_error& e) {
+      // A local problem or the wrong port will not go away by reconnecting.
+      if (e.what_kind() == client::client_error::kind::local ||
+          e.what_kind() == client::client_error::kind::wrong_port || !o.reconnect) {
+        std::cerr << "liaison subscribe: " << e.what() << "\n";
+        return e.nothing_sent() ? 1 : 3;
+      }
+      std::cerr << "liaison subscribe: " << e.what() << "; reconnecting\n";
     } catch (const std::exception& e) {
       if (!o.reconnect) {
         std::cerr << "liaison subscribe: " << e.what() << "\n";
@@ -218,8 +257,18 @@ void add_subscribe_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--consumer", o->consumer, "durable consumer name (1-64 of A-Z a-z 0-9 . _ -)")
       ->required();
   auto* from = cmd->add_option("--from-seq", o->from_seq,
-                               "replay from this seq instead of the stored cursor");
+                               "replay from this seq (1 or more) instead of the stored cursor")
+                   ->check(CLI::Validator(
+                       [](const std::string& v) -> std::string {
+                         return v == "0" ? "--from-seq counts from 1 (seq 1 is the first alert); "
+                                           "leave it out to resume after the stored cursor"
+                                         : "";
+                       },
+                       "SEQ >= 1"));
   cmd->add_flag("--only-new", o->only_new, "skip the backlog")->excludes(from);
+  cmd->add_flag("--take-over", o->take_over,
+                "take the consumer from another connection that holds it (without this, a "
+                "consumer held elsewhere is refused)");
   cmd->add_option("--count", o->count, "exit after this many alerts (0: never)");
   cmd->add_option("--keys", o->keys_dir,
                   "folder of the members' public keys (default: the identity's)");

@@ -24,6 +24,8 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   python3 python3-websockets python3-protobuf  # WebSocket and HTTPS test clients (not written by us)
+  # the Python client of clients/python: signing, its build, the OpenAPI check
+  python3-cryptography python3-yaml python3-setuptools python3-wheel python3-pip python3-venv
   clang libclang-rt-14-dev  # libFuzzer targets of fuzz/ (deploy/fuzz.sh, the fuzz step of deploy/test.sh)
   # database: server for the local clusters, client tools
   postgresql-15 postgresql-client-15

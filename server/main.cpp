@@ -1,6 +1,7 @@
 // liaisond: the Liaison exchange server.
 #include "app/server.hpp"
 #include "config/server_config.hpp"
+#include "core/version.hpp"
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -15,8 +16,10 @@ int main(int argc, char** argv) {
   std::string native_listen;
   std::string https_listen;
   liaison::app::run_options options;
-  app.add_option("--config", config_file, "server configuration (liaison.toml)")
-      ->required()
+  app.set_version_flag("--version", "liaisond " + std::string(liaison::core::version()) +
+                                        " (commit " + std::string(liaison::core::commit()) + ")");
+  // Checked after parsing, so that --version needs no configuration.
+  app.add_option("--config", config_file, "server configuration (liaison.toml), required")
       ->check(CLI::ExistingFile);
   app.add_option("--db", db_url, "PostgreSQL URL of the runtime role; overrides [database] url");
   app.add_option("--db-owner", db_owner_url,
@@ -28,6 +31,10 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
   migrate->fallthrough();  // `liaisond migrate --config FILE` reads the parent's options
   CLI11_PARSE(app, argc, argv);
+  if (config_file.empty()) {
+    std::cerr << "liaisond: --config FILE is required (liaisond --help)\n";
+    return 2;
+  }
 
   try {
     auto config = liaison::config::load_server_config(config_file);

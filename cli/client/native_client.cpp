@@ -5,12 +5,17 @@
 #include "core/host_port.hpp"
 #include "protocol/frame_reader.hpp"
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdio>
+#include <ctime>
 
 namespace liaison::client {
 namespace {
@@ -30,6 +35,42 @@ ms remaining(clock::time_point deadline) {
 }
 
 }  // namespace
+
+void check_identity(const pki::identity& id) {
+  auto local = [](const std::string& what) {
+    return client_error(what + "; nothing was sent", client_error::kind::local);
+  };
+  std::unique_ptr<FILE, decltype(&std::fclose)> cert_file(std::fopen(id.cert_file.c_str(), "r"),
+                                                          &std::fclose);
+  if (!cert_file) throw local("cannot read your certificate " + id.cert_file);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_X509(cert_file.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) throw local(id.cert_file + " is not a PEM certificate");
+  std::unique_ptr<FILE, decltype(&std::fclose)> key_file(std::fopen(id.key_file.c_str(), "r"),
+                                                         &std::fclose);
+  if (!key_file) throw local("cannot read your private key " + id.key_file);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_PrivateKey(key_file.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  if (!key) throw local(id.key_file + " is not a PEM private key");
+  auto when = [](const ASN1_TIME* t) {
+    std::tm tm{};
+    ASN1_TIME_to_tm(t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+    return std::string(text);
+  };
+  if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0)
+    throw local("your certificate " + id.cert_file + " expired on " +
+                when(X509_get0_notAfter(cert.get())) +
+                ": ask the task force's certificate authority (your PKI officer) for a new one");
+  if (X509_cmp_current_time(X509_get0_notBefore(cert.get())) >= 0)
+    throw local("your certificate " + id.cert_file + " is valid only from " +
+                when(X509_get0_notBefore(cert.get())) +
+                ": check this computer's clock, or ask your PKI officer");
+  if (X509_check_private_key(cert.get(), key.get()) != 1)
+    throw local("the key " + id.key_file + " does not belong to the certificate " + id.cert_file +
+                ": the identity folder mixes two identities; ask your PKI officer");
+}
 
 void detail::configure_tls(asio::ssl::context& tls, const pki::identity& id,
                            bool present_certificate) {
@@ -52,6 +93,7 @@ struct native_client::impl {
   asio::io_context io;
   asio::ssl::context tls{asio::ssl::context::tls_client};
   std::unique_ptr<asio::ssl::stream<tcp::socket>> stream;
+  std::string server;  // HOST:PORT, for messages
   protocol::frame_reader reader{max_incoming_frame};
   std::deque<liaison::v1::Frame> pending;
   liaison::v1::Welcome welcome;
@@ -82,9 +124,17 @@ struct native_client::impl {
     auto deadline = clock::now() + limit;
     for (;;) {
       auto item = reader.next();
-      if (item.state == protocol::frame_reader::status::too_large)
+      if (item.state == protocol::frame_reader::status::too_large) {
+        // "HTTP" read as a length: an HTTP answer, so this is the HTTPS port.
+        if (item.declared_size == 0x48545450)
+          throw client_error(server +
+                                 " is liaisond's HTTPS port, not the native protocol's: use "
+                                 "--http (publish) or --ws (subscribe), or the native port "
+                                 "(7443 by default); nothing was sent",
+                             client_error::kind::wrong_port);
         throw client_error("the server sent a frame of " + std::to_string(item.declared_size) +
                            " bytes");
+      }
       if (item.state == protocol::frame_reader::status::frame) {
         liaison::v1::Frame frame;
         if (!frame.ParseFromArray(item.body.data(), static_cast<int>(item.body.size())))
@@ -110,8 +160,13 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
     : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
   s.timeout = options.timeout;
+  s.server = options.server;
   auto target = core::parse_host_port(options.server);
-  if (!target) throw client_error("server address '" + options.server + "' is not HOST:PORT");
+  if (!target)
+    throw client_error("server address '" + options.server +
+                           "' is not HOST:PORT (e.g. 127.0.0.1:7443); nothing was sent",
+                       client_error::kind::local);
+  if (options.present_certificate) check_identity(id);
 
   detail::configure_tls(s.tls, id, options.present_certificate);
   boost::system::error_code ec;
@@ -121,7 +176,10 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
 
   tcp::resolver resolver(s.io);
   auto endpoints = resolver.resolve(target->host, std::to_string(target->port), ec);
-  if (ec) throw client_error("cannot resolve " + target->host + ": " + ec.message());
+  if (ec)
+    throw client_error(
+        "cannot resolve " + target->host + ": " + ec.message() + "; nothing was sent",
+        client_error::kind::unreachable);
   auto [cec, unused] = s.run(
       [&](auto handler) {
         asio::async_connect(
@@ -129,7 +187,10 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
             [handler](boost::system::error_code e, const tcp::endpoint&) { handler(e, 0); });
       },
       s.timeout);
-  if (cec) throw client_error("cannot connect to " + options.server + ": " + cec.message());
+  if (cec)
+    throw client_error("cannot connect to " + options.server + ": " + cec.message() +
+                           " (is liaisond running there?); nothing was sent",
+                       client_error::kind::unreachable);
   s.stream->next_layer().set_option(tcp::no_delay(true), ec);
   auto [hec, unused2] = s.run(
       [&](auto handler) {
@@ -137,7 +198,10 @@ native_client::native_client(const pki::identity& id, const connect_options& opt
                                   [handler](boost::system::error_code e) { handler(e, 0); });
       },
       s.timeout);
-  if (hec) throw client_error("TLS handshake with " + options.server + " failed: " + hec.message());
+  if (hec)
+    throw client_error(
+        "TLS handshake with " + options.server + " failed: " + hec.message() + "; nothing was sent",
+        client_error::kind::unreachable);
   if (!options.send_hello) return;
 
   liaison::v1::Frame hello;

@@ -18,10 +18,30 @@
 namespace liaison::client {
 
 // Connection, TLS or protocol failure (not an Error frame from the server).
+// `nothing_sent` tells a caller whether a request can have reached the
+// server: false only once the client has started to send one.
 class client_error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum class kind {
+    local,        // this side: files, certificate dates, key, address (nothing sent)
+    unreachable,  // no connection or no TLS session (nothing sent)
+    wrong_port,   // the address is another listener of liaisond (nothing sent)
+    lost,         // the connection broke, or no answer in time
+  };
+  explicit client_error(const std::string& what, kind k = kind::lost)
+      : std::runtime_error(what), kind_(k) {}
+  kind what_kind() const { return kind_; }
+  bool nothing_sent() const { return kind_ != kind::lost; }
+
+ private:
+  kind kind_;
 };
+
+// Checks the identity's own files before any connection: the certificate
+// can be read and is valid now (not expired, not yet to come), and the key
+// belongs to it. Throws client_error (kind local) saying what to do and whom
+// to ask.
+void check_identity(const pki::identity& id);
 
 struct connect_options {
   std::string server;  // HOST:PORT

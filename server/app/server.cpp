@@ -5,6 +5,7 @@
 
 #include "audit/event.hpp"
 #include "broker/exchange.hpp"
+#include "core/version.hpp"
 #include "net/http_api.hpp"
 #include "net/https_listener.hpp"
 #include "net/native_listener.hpp"
@@ -204,7 +205,7 @@ int run_server(const config::server_config& config, const run_options& options) 
   auditors.start();
 
   asio::io_context io;
-  const std::string server_name = "liaisond/" LIAISON_VERSION " " + config.node_id;
+  const std::string server_name = "liaisond/" + std::string(core::version()) + " " + config.node_id;
   // Strangers' failed authentications: counted, and written as one summary
   // row per address, outcome and minute.
   audit::failure_tally failures(config.audit.failure_summary_interval);

@@ -1,5 +1,7 @@
 #include "audit/history_query.hpp"
 
+#include "core/audit_event.hpp"
+
 #include "audit/encoding.hpp"
 #include "core/alert_rules.hpp"
 #include "core/names.hpp"
@@ -398,6 +400,33 @@ core::result<std::uint64_t> decode_cursor(cursor_kind kind, std::string_view cur
   auto n = number("cursor", digits, 0, std::uint64_t{1} << 62);
   if (!n) return bad;
   return *n;
+}
+
+std::optional<core::error> unknown_values(const alert_filter& filter,
+                                          const core::registry& registry) {
+  for (auto [name, list] :
+       {std::pair{"origin", &filter.origins}, std::pair{"recipient", &filter.recipients}})
+    for (const auto& code : *list)
+      if (!registry.find_member(code))
+        return core::make_error(
+            core::errc::invalid_argument,
+            std::string(name) + ": '" + code + "' is not a member of this exchange");
+  return std::nullopt;
+}
+
+std::optional<core::error> unknown_values(const audit_filter& filter) {
+  for (const auto& action : filter.actions) {
+    bool known = false;
+    for (auto a : core::audit_action::all) known = known || a == action;
+    if (!known) {
+      std::string all;
+      for (auto a : core::audit_action::all) all += (all.empty() ? "" : ", ") + std::string(a);
+      return core::make_error(
+          core::errc::invalid_argument,
+          "action: '" + action + "' is not an action the server writes (" + all + ")");
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace liaison::audit

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "core/types.hpp"
 
 #include <cstdint>
@@ -76,6 +77,15 @@ struct audit_query {
   audit_filter filter;
   page_request page;
 };
+
+// Values that are well formed but name nothing that exists: a member code
+// of `origin` or `recipient` that is not a member of `registry`, an action
+// that the server never writes. INVALID_ARGUMENT naming the value and the
+// parameter; nullopt when every value is known. An empty answer to a typo
+// would read as "nothing happened".
+std::optional<core::error> unknown_values(const alert_filter& filter,
+                                          const core::registry& registry);
+std::optional<core::error> unknown_values(const audit_filter& filter);
 
 // GET /v1/audit/verify: audit row ids, both inclusive; `to` defaults to the
 // chain's head.

@@ -42,6 +42,7 @@ awaitable<core::result<rendered_page>> export_page(audit_api api, audit::audit_f
 awaitable<http_reply> list_audit(request_context& ctx, consultation_ptr record, audit_api api) {
   auto q = audit::parse_audit_query(ctx.request.target.params, api->limits);
   if (!q) co_return refused(record, q.error());
+  if (auto unknown = audit::unknown_values(q->filter)) co_return refused(record, *unknown);
   if (q->page.format != audit::export_format::json) {
     const auto format = q->page.format;
     page_fetch fetch = [api, filter = q->filter, format](std::uint64_t after,

@@ -51,6 +51,8 @@ awaitable<core::result<rendered_page>> export_page(audit_api api, audit::alert_f
 awaitable<http_reply> list_alerts(request_context& ctx, consultation_ptr record, audit_api api) {
   auto q = audit::parse_alert_query(ctx.request.target.params, api->limits);
   if (!q) co_return refused(record, q.error());
+  if (auto unknown = audit::unknown_values(q->filter, *ctx.exchange.registry()))
+    co_return refused(record, *unknown);
   const bool searching = !q->filter.text.empty() || !q->filter.entities.empty();
   if (q->page.format != audit::export_format::json) {
     const auto format = q->page.format;

@@ -13,8 +13,8 @@ core::result<core::publish_request> admit_publish(
   using core::errc;
   using core::make_error;
   if (who.role != core::role::desk)
-    return make_error(errc::permission_denied, "a " + std::string(core::to_string(who.role)) +
-                                                   " principal may not publish alerts");
+    return make_error(errc::permission_denied,
+                      core::role_phrase(who.role) + " may not publish alerts");
   if (auto valid = core::validate_alert(decoded, limits, now); !valid) return valid.error();
   if (decoded.origin != who.member)
     return make_error(errc::permission_denied, "origin '" + decoded.origin.substr(0, 16) +

@@ -26,6 +26,7 @@ struct consumer_identity {
   core::consumer_key key;
   std::string member;
   core::tlp clearance = core::tlp::red;
+  std::string client_instance;  // of the holding connection's client process (claim_rule)
 };
 
 class consumer : public std::enable_shared_from_this<consumer> {

@@ -144,7 +144,7 @@ void exchange::reject_publish(const core::principal& who, const core::error& why
 }
 
 void exchange::subscribe(const core::principal& who, const std::string& name, start_position start,
-                         std::shared_ptr<delivery_sink> sink,
+                         claim_rule claim, std::shared_ptr<delivery_sink> sink,
                          std::function<void(core::result<subscription>)> done) {
   auto refuse = [this, who, name](core::error e) {
     audit(audit::event(now_(), core::audit_action::subscribe)
@@ -155,30 +155,49 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
     return e;
   };
   if (who.role != core::role::desk && who.role != core::role::partner)
-    return done(refuse(core::make_error(
-        core::errc::permission_denied,
-        "a " + std::string(core::to_string(who.role)) + " principal may not subscribe")));
+    return done(refuse(core::make_error(core::errc::permission_denied,
+                                        core::role_phrase(who.role) + " may not subscribe")));
   if (!valid_consumer_name(name))
     return done(
         refuse(core::make_error(core::errc::invalid_argument,
                                 "consumer name must be 1 to 64 characters of A-Z a-z 0-9 . _ -")));
+  if (start.from == start_position::kind::from_seq && start.seq == 0)
+    return done(refuse(core::make_error(
+        core::errc::invalid_argument,
+        "from_seq starts at 1 (the first alert); to resume after the stored cursor, send "
+        "stored_cursor")));
+  if (claim.client_instance.size() > 64)
+    return done(refuse(
+        core::make_error(core::errc::invalid_argument, "client_instance is longer than 64 bytes")));
   core::consumer_key key{who.id, name};
   log_->reader().open_consumer(
       key, who.member,
-      [this, who, key, start, refuse, sink = std::move(sink),
+      [this, who, key, start, claim, refuse, sink = std::move(sink),
        done = std::move(done)](core::result<core::consumer_state> state) {
         if (!state) return done(refuse(state.error()));
         std::uint64_t position = state->cursor;
-        if (start.from == start_position::kind::from_seq)
-          position = start.seq > 0 ? start.seq - 1 : 0;
+        if (start.from == start_position::kind::from_seq) position = start.seq - 1;
         if (start.from == start_position::kind::only_new)
           position = std::max(state->log_head, hub_->last_seq());
         auto c = std::make_shared<broker::consumer>(
-            consumer_identity{key, who.member, who.clearance}, position, state->cursor, sink, *hub_,
-            *backlog_, config_.database.backlog_page,
+            consumer_identity{key, who.member, who.clearance, claim.client_instance}, position,
+            state->cursor, sink, *hub_, *backlog_, config_.database.backlog_page,
             [this](core::audit_event e) { audit(std::move(e)); }, now_);
-        if (auto previous = hub_->claim(key, c))
-          previous->fail(
+        // One connection at a time: another live holder keeps the consumer
+        // unless this one takes it over, or is the same client process
+        // reconnecting before its old connection was noticed gone.
+        auto claimed = hub_->claim(key, c, [&claim](const consumer& holder) {
+          return claim.take_over || (!claim.client_instance.empty() &&
+                                     holder.identity().client_instance == claim.client_instance);
+        });
+        if (!claimed.claimed)
+          return done(refuse(core::make_error(
+              core::errc::failed_precondition,
+              "consumer '" + key.name +
+                  "' is held by another connection; subscribe with take_over (liaison "
+                  "subscribe --take-over) to take it from there")));
+        if (claimed.other)
+          claimed.other->fail(
               core::make_error(core::errc::failed_precondition,
                                "consumer '" + key.name + "' was taken over by a newer connection"));
         audit(audit::event(now_(), core::audit_action::subscribe)

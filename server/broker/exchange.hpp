@@ -49,7 +49,7 @@ class exchange final : public exchange_port {
                const core::envelope& signed_alert, core::publish_handler done) override;
   void reject_publish(const core::principal& who, const core::error& why) override;
   void subscribe(const core::principal& who, const std::string& name, start_position start,
-                 std::shared_ptr<delivery_sink> sink,
+                 claim_rule claim, std::shared_ptr<delivery_sink> sink,
                  std::function<void(core::result<subscription>)> done) override;
   void audit(core::audit_event event) override;
   // A summary row (failed authentications), apart from the writer's queue

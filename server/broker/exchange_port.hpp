@@ -23,6 +23,12 @@ struct start_position {
   std::uint64_t seq = 0;  // for from_seq: the first seq to deliver
 };
 
+// Who may open a consumer that another live connection holds.
+struct claim_rule {
+  bool take_over = false;       // always (the holder is told it lost it)
+  std::string client_instance;  // when equal to the holder's (non-empty)
+};
+
 // A durable consumer held by one connection: the capability to start it,
 // to tell it the outbox has room, to acknowledge and to let it go.
 class subscription_handle {
@@ -62,10 +68,11 @@ class exchange_port {
   virtual void reject_publish(const core::principal& who, const core::error& why) = 0;
 
   // Opens the durable consumer `name` of `who` with deliveries going to
-  // `sink`. A consumer of the same name held elsewhere is taken over (its
-  // sink hears consumer_failed). `done` runs exactly once.
+  // `sink`. A consumer of the same name held by another live connection is
+  // refused (FAILED_PRECONDITION) unless `claim` allows taking it over (the
+  // holder's sink then hears consumer_failed). `done` runs exactly once.
   virtual void subscribe(const core::principal& who, const std::string& name, start_position start,
-                         std::shared_ptr<delivery_sink> sink,
+                         claim_rule claim, std::shared_ptr<delivery_sink> sink,
                          std::function<void(core::result<subscription>)> done) = 0;
 
   // Queues an audit row. Never blocks.

@@ -50,13 +50,14 @@ std::uint64_t hub::last_seq() const {
   return last_seq_;
 }
 
-std::shared_ptr<consumer> hub::claim(const core::consumer_key& key,
-                                     const std::shared_ptr<consumer>& c) {
+hub::claim_result hub::claim(const core::consumer_key& key, const std::shared_ptr<consumer>& c,
+                             const std::function<bool(const consumer& holder)>& may_take) {
   std::lock_guard lock(mutex_);
   auto& slot = active_[{key.principal, key.name}];
   auto previous = slot.lock();
+  if (previous && !may_take(*previous)) return {false, std::move(previous)};
   slot = c;
-  return previous;
+  return {true, std::move(previous)};
 }
 
 void hub::release(const core::consumer_key& key, const consumer* c) {

@@ -7,6 +7,7 @@
 #include "core/types.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,10 +37,16 @@ class hub {
 
   std::uint64_t last_seq() const;
 
-  // Makes `c` the active consumer for `key` and returns the one it replaces,
-  // if still alive (a reconnecting client takes over from its stale connection).
-  std::shared_ptr<consumer> claim(const core::consumer_key& key,
-                                  const std::shared_ptr<consumer>& c);
+  // Makes `c` the active consumer for `key` unless another live consumer
+  // holds it and `may_take` says no (asked with that holder); returns
+  // whether it did, and the holder it replaced or that kept it (if alive).
+  // Check and claim are one step: two connections never both win.
+  struct claim_result {
+    bool claimed = false;
+    std::shared_ptr<consumer> other;
+  };
+  claim_result claim(const core::consumer_key& key, const std::shared_ptr<consumer>& c,
+                     const std::function<bool(const consumer& holder)>& may_take);
   // Forgets `c` as the active consumer for `key` (if it still is).
   void release(const core::consumer_key& key, const consumer* c);
 

@@ -41,6 +41,12 @@ inline constexpr std::string_view stream_open = "stream.open";
 inline constexpr std::string_view stream_close = "stream.close";
 inline constexpr std::string_view http_denied = "http.denied";
 inline constexpr std::string_view audit_query = "audit.query";
+
+// Every action above, for checks of what a query may ask for.
+inline constexpr std::string_view all[] = {
+    server_start, config_reload, authenticate, authentication_failures, publish,     subscribe,
+    deliver,      withhold,      ack,          protocol_error,          stream_open, stream_close,
+    http_denied,  audit_query};
 }  // namespace audit_action
 
 }  // namespace liaison::core

@@ -199,4 +199,11 @@ std::string accepted_names<role>() {
   return joined(roles);
 }
 
+std::string role_phrase(role r) {
+  const auto name = std::string(to_string(r));
+  const bool vowel =
+      !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + name + " principal";
+}
+
 }  // namespace liaison::core

@@ -20,6 +20,8 @@ std::string_view to_string(source_reliability v);
 std::string_view to_string(information_reliability v);
 std::string_view to_string(entity_type v);
 std::string_view to_string(role v);
+// "a desk principal", "an auditor principal": the role with its article.
+std::string role_phrase(role r);
 
 template <class Enum>
 std::optional<Enum> parse_name(std::string_view text);

@@ -59,10 +59,10 @@ boost::asio::awaitable<http_reply> http_router::handle(request_context& ctx) con
             core::errc::unauthenticated,
             "this endpoint needs a client certificate registered with this exchange");
       else if (std::find(r.roles.begin(), r.roles.end(), ctx.who->role) == r.roles.end())
-        denial = core::make_error(core::errc::permission_denied,
-                                  "a " + std::string(core::to_string(ctx.who->role)) +
-                                      " principal may not call " + ctx.request.method + " " +
-                                      ctx.request.target.path.substr(0, 200));
+        denial =
+            core::make_error(core::errc::permission_denied,
+                             core::role_phrase(ctx.who->role) + " may not call " +
+                                 ctx.request.method + " " + ctx.request.target.path.substr(0, 200));
       if (denial && !ctx.who && ctx.failures) {
         ctx.failures->record("https", ctx.address, audit::auth_failure::unregistered,
                              "no registered client certificate", ctx.exchange.now());

@@ -25,9 +25,10 @@ class strand_port final : public broker::exchange_port {
     inner_.reject_publish(who, why);
   }
   void subscribe(const core::principal& who, const std::string& name, broker::start_position start,
-                 std::shared_ptr<broker::delivery_sink> sink,
+                 broker::claim_rule claim, std::shared_ptr<broker::delivery_sink> sink,
                  std::function<void(core::result<broker::subscription>)> done) override {
-    inner_.subscribe(who, name, start, std::move(sink), on_strand(std::move(done)));
+    inner_.subscribe(who, name, start, std::move(claim), std::move(sink),
+                     on_strand(std::move(done)));
   }
   void audit(core::audit_event event) override { inner_.audit(std::move(event)); }
 

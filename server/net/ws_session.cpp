@@ -217,9 +217,8 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c,
         core::make_error(core::errc::unauthenticated,
                          "the stream needs a client certificate registered with this exchange");
   else if (who->role != core::role::desk && who->role != core::role::partner)
-    refusal = core::make_error(
-        core::errc::permission_denied,
-        "a " + std::string(core::to_string(who->role)) + " principal may not open a stream");
+    refusal = core::make_error(core::errc::permission_denied,
+                               core::role_phrase(who->role) + " may not open a stream");
   else if (!format)
     refusal =
         core::make_error(core::errc::invalid_argument,

@@ -192,6 +192,8 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
       } else if (s.start_case() == v1::Subscribe::kOnlyNew) {
         sub.start = start_from::only_new;
       }
+      sub.take_over = s.take_over();
+      sub.client_instance = s.client_instance();
       out.body = std::move(sub);
       break;
     }

@@ -27,7 +27,9 @@ enum class start_from { stored_cursor, seq, only_new };
 struct subscribe {
   std::string consumer;
   start_from start = start_from::stored_cursor;
-  std::uint64_t from_seq = 0;  // for start_from::seq
+  std::uint64_t from_seq = 0;   // for start_from::seq
+  bool take_over = false;       // take the consumer from another connection
+  std::string client_instance;  // the same client process reconnecting
 };
 struct ack {
   std::string consumer;

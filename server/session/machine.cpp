@@ -167,14 +167,15 @@ void machine::on_subscribe(std::uint64_t cid, const protocol::subscribe& sub) {
     start.from = broker::start_position::kind::only_new;
   std::weak_ptr<machine> weak = weak_from_this();
   auto name = sub.consumer;
-  port_.subscribe(who_, name, start, out_, [weak, cid, name](core::result<broker::subscription> r) {
-    auto self = weak.lock();
-    if (!self) {
-      if (r) r->handle->close();
-      return;
-    }
-    self->on_subscribed(cid, name, std::move(r));
-  });
+  port_.subscribe(who_, name, start, broker::claim_rule{sub.take_over, sub.client_instance}, out_,
+                  [weak, cid, name](core::result<broker::subscription> r) {
+                    auto self = weak.lock();
+                    if (!self) {
+                      if (r) r->handle->close();
+                      return;
+                    }
+                    self->on_subscribed(cid, name, std::move(r));
+                  });
 }
 
 void machine::on_subscribed(std::uint64_t cid, const std::string& name,

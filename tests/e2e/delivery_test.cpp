@@ -229,16 +229,46 @@ TEST_F(DeliveryTest, SlowConsumerFallsBackToTheDatabaseWithoutLossOrDelayingOthe
             static_cast<std::size_t>(total));
 }
 
-TEST_F(DeliveryTest, NewerConnectionTakesOverADurableConsumer) {
+TEST_F(DeliveryTest, ADurableConsumerIsHeldByOneConnectionAndTakenOverOnlyOnRequest) {
   client::native_client first(identity("HU/desk"), at(*server));
-  ASSERT_TRUE(first.subscribe(consumer_named("console"), 10s).has_subscribed());
+  auto as_first = consumer_named("console");
+  as_first.set_client_instance("process-1");
+  ASSERT_TRUE(first.subscribe(as_first, 10s).has_subscribed());
+
+  // Another process asking for the same consumer is refused, naming the way out.
   client::native_client second(identity("HU/desk"), at(*server));
-  ASSERT_TRUE(second.subscribe(consumer_named("console"), 10s).has_subscribed());
+  auto as_second = consumer_named("console");
+  as_second.set_client_instance("process-2");
+  auto refused = second.subscribe(as_second, 10s);
+  ASSERT_TRUE(refused.has_error()) << refused.DebugString();
+  EXPECT_EQ(refused.error().code(), v1::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error().message().find("held by another connection"), std::string::npos);
+  EXPECT_NE(refused.error().message().find("take_over"), std::string::npos);
+
+  // The same process reconnecting (its old connection not noticed gone yet) resumes it.
+  client::native_client again(identity("HU/desk"), at(*server));
+  ASSERT_TRUE(again.subscribe(as_first, 10s).has_subscribed());
   auto notice = first.receive(10s);
-  ASSERT_TRUE(notice.has_value());
-  ASSERT_TRUE(notice->has_error());
+  ASSERT_TRUE(notice.has_value() && notice->has_error());
+  EXPECT_NE(notice->error().message().find("taken over"), std::string::npos);
+
+  // An explicit take-over takes it, once; the holder is told.
+  as_second.set_take_over(true);
+  ASSERT_TRUE(second.subscribe(as_second, 10s).has_subscribed());
+  notice = again.receive(10s);
+  ASSERT_TRUE(notice.has_value() && notice->has_error());
   EXPECT_EQ(notice->error().code(), v1::FAILED_PRECONDITION);
   EXPECT_NE(notice->error().message().find("taken over"), std::string::npos);
+}
+
+TEST_F(DeliveryTest, FromSeqZeroIsRefused) {
+  client::native_client conn(identity("HU/desk"), at(*server));
+  auto sub = consumer_named("console");
+  sub.set_from_seq(0);
+  auto answer = conn.subscribe(sub, 10s);
+  ASSERT_TRUE(answer.has_error());
+  EXPECT_EQ(answer.error().code(), v1::INVALID_ARGUMENT);
+  EXPECT_NE(answer.error().message().find("from_seq starts at 1"), std::string::npos);
 }
 
 }  // namespace

@@ -12,10 +12,10 @@ void fake_exchange::reject_publish(const core::principal&, const core::error& wh
 }
 
 void fake_exchange::subscribe(const core::principal& who, const std::string& name,
-                              broker::start_position start,
+                              broker::start_position start, broker::claim_rule claim,
                               std::shared_ptr<broker::delivery_sink> sink,
                               std::function<void(core::result<broker::subscription>)> done) {
-  subscribes.push_back({who, name, start, std::move(sink), std::move(done)});
+  subscribes.push_back({who, name, start, std::move(claim), std::move(sink), std::move(done)});
 }
 
 void fake_exchange::commit(std::size_t i, std::uint64_t seq) {

@@ -43,6 +43,7 @@ class fake_exchange final : public broker::exchange_port {
     core::principal who;
     std::string name;
     broker::start_position start;
+    broker::claim_rule claim;
     std::shared_ptr<broker::delivery_sink> sink;
     std::function<void(core::result<broker::subscription>)> done;
   };
@@ -52,7 +53,7 @@ class fake_exchange final : public broker::exchange_port {
                const core::envelope& signed_alert, core::publish_handler done) override;
   void reject_publish(const core::principal& who, const core::error& why) override;
   void subscribe(const core::principal& who, const std::string& name, broker::start_position start,
-                 std::shared_ptr<broker::delivery_sink> sink,
+                 broker::claim_rule claim, std::shared_ptr<broker::delivery_sink> sink,
                  std::function<void(core::result<broker::subscription>)> done) override;
   void audit(core::audit_event event) override { audits.push_back(std::move(event)); }
 

@@ -170,5 +170,36 @@ TEST(HistoryQueryTest, AlertIdsAreCanonicalUuids) {
   EXPECT_FALSE(parse_alert_id("1 OR 1=1", {}));
 }
 
+TEST(HistoryQueryTest, WellFormedValuesThatNameNothingAreRefusedByName) {
+  core::registry_data d;
+  for (const char* code : {"AT", "HU"}) d.members.push_back({code, code});
+  core::registry reg(d);
+  // A member code of the task force passes; a typo is named, not answered
+  // with an empty page that reads as "nothing happened".
+  auto ok = parse_alert_query(p({{"origin", "AT"}, {"recipient", "HU"}}), limits);
+  ASSERT_TRUE(ok);
+  EXPECT_FALSE(unknown_values(ok->filter, reg));
+  auto typo = parse_alert_query(p({{"origin", "XX"}}), limits);
+  ASSERT_TRUE(typo);
+  auto e = unknown_values(typo->filter, reg);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, core::errc::invalid_argument);
+  EXPECT_EQ(e->message, "origin: 'XX' is not a member of this exchange");
+  auto to = parse_alert_query(p({{"recipient", "HU,ZZ"}}), limits);
+  ASSERT_TRUE(to);
+  EXPECT_EQ(unknown_values(to->filter, reg)->message,
+            "recipient: 'ZZ' is not a member of this exchange");
+  // Actions: only those the server writes.
+  auto action = parse_audit_query(p({{"action", "alert.publish"}}), limits);
+  ASSERT_TRUE(action);
+  EXPECT_FALSE(unknown_values(action->filter));
+  auto made_up = parse_audit_query(p({{"action", "alert.publsh"}}), limits);
+  ASSERT_TRUE(made_up);
+  auto ea = unknown_values(made_up->filter);
+  ASSERT_TRUE(ea);
+  EXPECT_NE(ea->message.find("'alert.publsh' is not an action the server writes"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace liaison::audit

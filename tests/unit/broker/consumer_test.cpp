@@ -241,21 +241,41 @@ TEST_F(ConsumerTest, StoppedConsumerReceivesNothing) {
   EXPECT_EQ(h.attached_count(), 0u);
 }
 
-TEST(HubTest, ClaimHandsOverAndReleaseOnlyForgetsTheCurrentOwner) {
+TEST(HubTest, ClaimHandsOverOnlyWhenAllowedAndReleaseOnlyForgetsTheCurrentOwner) {
   hub h(0);
   fake_log log;
   auto sink = std::make_shared<fake_sink>();
-  auto make = [&] {
+  auto make = [&](std::string instance) {
     return std::make_shared<consumer>(
-        consumer_identity{{"HU.desk", "c"}, "HU", core::tlp::red}, 0, 0, sink, h, log, 10,
-        [](core::audit_event) {}, [] { return core::time_point{}; });
+        consumer_identity{{"HU.desk", "c"}, "HU", core::tlp::red, std::move(instance)}, 0, 0, sink,
+        h, log, 10, [](core::audit_event) {}, [] { return core::time_point{}; });
   };
-  auto first = make();
-  auto second = make();
-  EXPECT_EQ(h.claim({"HU.desk", "c"}, first), nullptr);
-  EXPECT_EQ(h.claim({"HU.desk", "c"}, second), first);
+  auto never = [](const consumer&) { return false; };
+  auto always = [](const consumer&) { return true; };
+  auto first = make("process-1");
+  auto second = make("process-2");
+  // A free consumer is claimed whatever the rule.
+  auto r = h.claim({"HU.desk", "c"}, first, never);
+  EXPECT_TRUE(r.claimed);
+  EXPECT_EQ(r.other, nullptr);
+  // A held one stays with its holder unless the rule allows...
+  r = h.claim({"HU.desk", "c"}, second, never);
+  EXPECT_FALSE(r.claimed);
+  EXPECT_EQ(r.other, first);
+  // ...and the rule is asked about that holder.
+  r = h.claim({"HU.desk", "c"}, second, [](const consumer& holder) {
+    return holder.identity().client_instance == "process-1";
+  });
+  EXPECT_TRUE(r.claimed);
+  EXPECT_EQ(r.other, first);
   h.release({"HU.desk", "c"}, first.get());  // stale owner: no effect
-  EXPECT_EQ(h.claim({"HU.desk", "c"}, first), second);
+  r = h.claim({"HU.desk", "c"}, first, always);
+  EXPECT_EQ(r.other, second);
+  // Once its holder is gone, a consumer is free again.
+  second.reset();
+  first.reset();
+  r = h.claim({"HU.desk", "c"}, make("process-3"), never);
+  EXPECT_TRUE(r.claimed);
 }
 
 }  // namespace
