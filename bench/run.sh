@@ -12,7 +12,9 @@
 #                       of LIAISON_TEST_DB when set. Asserts no speed.
 #   --build-dir DIR     build tree (default build-bench/)
 #   --no-build          use the binaries as they are
-#   --only LIST         comma-separated subset of: ceiling,liaison,nats,mosquitto
+#   --only LIST         comma-separated subset of: ceiling,liaison,nats,mosquitto,rapid
+#                       (rapid: the rapid-response measurements of rapid_bench,
+#                       run only when named)
 #   --duration S        measured seconds per run (default 20; warm-up 2)
 #   --publishers N      publishers, one per member (default 27)
 #   --window W          closed loop: outstanding publishes per publisher (default 32)
@@ -77,13 +79,13 @@ if ((build)); then
   bench/install-bench-deps.sh
   say "Build ($build_dir)"
   [[ -f $build_dir/build.ninja ]] || cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  targets=(liaisond liaison liaison_bench ed25519_speed pq_ceiling)
+  targets=(liaisond liaison liaison_bench rapid_bench ed25519_speed pq_ceiling)
   cmake -S . -B "$build_dir" >/dev/null  # picks up client libraries installed since
   known=$(ninja -C "$build_dir" -t targets all 2>/dev/null)
   for t in nats_bench mqtt_bench; do grep -q "^$t:" <<<"$known" && targets+=("$t"); done
   ninja -C "$build_dir" "${targets[@]}"
 fi
-for b in liaisond liaison liaison_bench; do
+for b in liaisond liaison liaison_bench rapid_bench; do
   [[ -x $bin/$b ]] || { echo "run.sh: $bin/$b is missing; build it (or drop --no-build)" >&2; exit 1; }
 done
 
@@ -149,7 +151,7 @@ common=(--publishers "$publishers" --body "$body" --window "$window" --warmup "$
 
 # ---- PostgreSQL ------------------------------------------------------------------
 pg_pid=0
-if wants liaison || wants ceiling; then
+if wants liaison || wants ceiling || wants rapid; then
   say "PostgreSQL"
   if ((smoke)) && [[ -n ${LIAISON_TEST_DB:-} ]]; then
     test_db=bench_$$_$RANDOM
@@ -246,6 +248,21 @@ if wants liaison; then
     echo "run.sh: liaisond logged errors:" >&2
     grep -E ' (error|critical) ' "$work/liaisond.log" | head -20 >&2
   fi
+fi
+
+# ---- rapid response (only when asked for) --------------------------------------------
+if [[ ,$only, == *,rapid,* ]] || ((smoke)); then
+  say "Rapid response"
+  start_liaisond
+  rapid_args=(--server "$native" --pki "$work/pki" --db "$db_url" --server-pid "$liaisond_pid"
+    --pg-pid "$pg_pid" --json "$out/rapid.json")
+  if ((smoke)); then
+    rapid_args+=(--backlog 300 --flashes 5 --per-member 20 --idle-seconds 1 --duration 2)
+  else
+    rapid_args+=(--backlog "${LIAISON_RAPID_BACKLOG:-100000}" --duration "$duration")
+  fi
+  "$bin/rapid_bench" "${rapid_args[@]}"
+  stop_pid "$liaisond_pid"
 fi
 
 # ---- NATS JetStream ---------------------------------------------------------------------

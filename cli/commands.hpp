@@ -14,6 +14,8 @@ void add_pki_command(CLI::App& app, int& exit_code);
 void add_publish_command(CLI::App& app, int& exit_code);
 // `liaison subscribe`: a durable consumer that prints and acknowledges alerts.
 void add_subscribe_command(CLI::App& app, int& exit_code);
+// `liaison receipt|status|presence`: rapid response from a desk's terminal.
+void add_rapid_commands(CLI::App& app, int& exit_code);
 // `liaison history`: query and export the alert history (auditors).
 void add_history_command(CLI::App& app, int& exit_code);
 // `liaison audit verify|log`: check the signed audit tree; query the audit log (auditors).

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   liaison::cli::add_pki_command(app, exit_code);
   liaison::cli::add_publish_command(app, exit_code);
   liaison::cli::add_subscribe_command(app, exit_code);
+  liaison::cli::add_rapid_commands(app, exit_code);
   liaison::cli::add_history_command(app, exit_code);
   liaison::cli::add_audit_command(app, exit_code);
   try {

@@ -1,18 +1,26 @@
-// `liaison subscribe`: a durable consumer on the native protocol. Prints one
-// JSON line per delivered alert (after checking its signature locally),
-// acknowledges it once printed, and resumes from its cursor after a lost
-// connection.
+// `liaison subscribe`: a durable consumer with priority lanes, on the native
+// protocol or the WebSocket stream. Prints one JSON line per delivered alert
+// (after checking its signature locally), acknowledges it once printed,
+// answers it with a signed DELIVERED receipt, prints the notices the
+// exchange sends (receipts, reminders, escalations, presence), declares the
+// desk on duty, and resumes after a lost connection.
 #include "client/alert_builder.hpp"
 #include "client/native_client.hpp"
 #include "client/web_client.hpp"
 #include "commands.hpp"
+#include "core/hex.hpp"
 #include "core/names.hpp"
 #include "crypto/alert_signature.hpp"
 #include "crypto/ed25519.hpp"
+#include "crypto/sha256.hpp"
+#include "key_ring.hpp"
+#include "receipts.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -37,17 +45,24 @@ struct subscribe_options {
   std::string format = "proto";  // its subprotocol: proto or json
   bool reconnect = true;
   bool take_over = false;  // take the consumer from another connection, once
+  bool off_duty = false;   // do not count this desk as on duty
+  bool no_receipts = false;
   int ping_seconds = 30;
   int timeout_ms = 10000;
 };
 
-// Where this process stands in the stream: what a reconnect resumes from.
+// Where this process stands in each lane: what a reconnect resumes from.
 struct progress {
-  std::uint64_t printed = 0;       // alerts printed so far
-  std::uint64_t last_seq = 0;      // the last seq printed (and acknowledged unless --no-ack)
-  std::uint64_t resume_after = 0;  // from the first Subscribed, before anything was printed
+  std::uint64_t printed = 0;  // alerts printed so far
+  // Per lane (FLASH, URGENT, ROUTINE): the last seq printed (and
+  // acknowledged unless --no-ack), or where the first Subscribed started.
+  std::array<std::uint64_t, 3> last{};
   bool subscribed = false;
 };
+
+std::size_t lane_of(v1::Priority p) {
+  return p >= v1::PRIORITY_FLASH && p <= v1::PRIORITY_ROUTINE ? static_cast<std::size_t>(p) - 1 : 2;
+}
 
 std::string iso8601(std::int64_t seconds, std::int32_t nanos) {
   std::time_t secs = static_cast<std::time_t>(seconds);
@@ -66,33 +81,8 @@ std::string name_of(Wire value) {
   return std::string(core::to_string(static_cast<Enum>(value)));
 }
 
-// Public keys found in the identity's keys directory, by key id
-// (<key id>.pub.pem, as `liaison pki init` writes them).
-class key_ring {
- public:
-  explicit key_ring(std::string dir) : dir_(std::move(dir)) {}
-  const std::string* find(const std::string& key_id) {
-    if (auto it = keys_.find(key_id); it != keys_.end())
-      return it->second.empty() ? nullptr : &it->second;
-    std::string raw;
-    auto path = std::filesystem::path(dir_) / (key_id + ".pub.pem");
-    if (key_id.find('/') == std::string::npos && std::filesystem::exists(path)) {
-      try {
-        raw = crypto::load_public_key_pem_file(path.string());
-      } catch (const std::exception&) {
-      }
-    }
-    auto& slot = keys_[key_id] = raw;
-    return slot.empty() ? nullptr : &slot;
-  }
-
- private:
-  std::string dir_;
-  std::map<std::string, std::string> keys_;
-};
-
 nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
-  nlohmann::json line{{"seq", d.seq()}, {"consumer", d.consumer()}};
+  nlohmann::json line{{"type", "alert"}, {"seq", d.seq()}, {"consumer", d.consumer()}};
   v1::Alert a;
   if (!a.ParseFromString(d.envelope().payload())) {
     line["error"] = "payload is not an Alert";
@@ -122,6 +112,7 @@ nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
   if (!a.in_reply_to().empty()) line["in_reply_to"] = a.in_reply_to();
   if (!a.case_reference().empty()) line["case_reference"] = a.case_reference();
   line["key_id"] = d.envelope().key_id();
+  line["payload_sha256"] = core::to_hex(crypto::as_bytes(crypto::sha256(d.envelope().payload())));
   line["signature_verified"] = key != nullptr && crypto::verify_alert(*key, d.envelope().payload(),
                                                                       d.envelope().signature());
   return line;
@@ -134,17 +125,18 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
   v1::Subscribe sub;
   sub.set_consumer(o.consumer);
   sub.set_client_instance(instance);
+  sub.set_lanes(true);
   // The first connection starts where the options say. A reconnect goes on
-  // right after what this process already printed (or after where the first
-  // one started), so that --only-new and --from-seq keep their meaning and
-  // nothing is printed twice; the stored cursor may lag behind an
-  // acknowledgement that was in flight when the connection broke.
-  const std::uint64_t after = at.printed > 0 ? at.last_seq : at.resume_after;
-  if (at.subscribed && after > 0)
-    sub.set_from_seq(after + 1);
-  else if (!at.subscribed && o.from_seq > 0)
+  // from the lowest lane's last printed seq (or where the first Subscribed
+  // started it), so that --only-new and --from-seq keep their meaning and
+  // no lane misses anything; what a lane printed before is skipped (the
+  // stored cursors may lag behind acknowledgements lost with the old
+  // connection).
+  if (at.subscribed)
+    sub.set_from_seq(*std::min_element(at.last.begin(), at.last.end()) + 1);
+  else if (o.from_seq > 0)
     sub.set_from_seq(o.from_seq);
-  else if (!at.subscribed && o.only_new)
+  else if (o.only_new)
     sub.mutable_only_new();
   else
     sub.mutable_stored_cursor();
@@ -155,16 +147,28 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
   if (answer.has_error())
     throw std::invalid_argument(v1::ErrorCode_Name(answer.error().code()) + ": " +
                                 answer.error().message());
-  if (!at.subscribed) at.resume_after = answer.subscribed().resume_after();
+  if (!at.subscribed)
+    for (const auto& l : answer.subscribed().lanes()) at.last[lane_of(l.lane())] = l.resume_after();
   at.subscribed = true;
   std::cerr << "liaison subscribe: consumer '" << o.consumer << "' of " << id.principal
-            << " resumes after seq " << answer.subscribed().resume_after() << "\n";
+            << " resumes after seq " << answer.subscribed().resume_after() << " (lowest lane)\n";
+  auto ack = [&](std::size_t lane, std::uint64_t seq) {
+    if (o.no_ack || seq == 0) return;
+    v1::Frame f;
+    f.mutable_ack()->set_consumer(o.consumer);
+    f.mutable_ack()->set_up_to_seq(seq);
+    f.mutable_ack()->set_lane(static_cast<v1::Priority>(lane + 1));
+    conn.send(std::move(f));
+  };
   // An acknowledgement lost with the old connection is given again.
-  if (!o.no_ack && at.printed > 0) {
-    v1::Frame ack;
-    ack.mutable_ack()->set_consumer(o.consumer);
-    ack.mutable_ack()->set_up_to_seq(at.last_seq);
-    conn.send(std::move(ack));
+  if (at.printed > 0)
+    for (std::size_t lane = 0; lane < at.last.size(); ++lane) ack(lane, at.last[lane]);
+  // A desk on duty says so; the server then pings it when quiet.
+  const bool desk = id.role == core::role::desk;
+  if (desk && !o.off_duty) {
+    v1::Frame duty;
+    duty.mutable_set_duty()->set_on_duty(true);
+    conn.send(std::move(duty));
   }
   auto last_traffic = std::chrono::steady_clock::now();
   for (;;) {
@@ -180,18 +184,50 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
       continue;
     }
     last_traffic = std::chrono::steady_clock::now();
-    if (frame->has_error())
+    if (frame->has_ping()) {  // the server checks that a desk on duty is there
+      v1::Frame pong;
+      pong.mutable_pong()->set_nonce(frame->ping().nonce());
+      conn.send(std::move(pong));
+      continue;
+    }
+    if (frame->has_notice()) {
+      std::cout << describe_notice(frame->notice(), keys).dump() << std::endl;
+      continue;
+    }
+    if (frame->has_error()) {
+      // The answer to a receipt may be an error (e.g. an alert not for us);
+      // only an unsolicited one ends the consumer.
+      if (frame->correlation_id() != 0) {
+        std::cerr << "liaison subscribe: " << v1::ErrorCode_Name(frame->error().code()) << ": "
+                  << frame->error().message() << "\n";
+        continue;
+      }
       throw std::runtime_error(v1::ErrorCode_Name(frame->error().code()) + ": " +
                                frame->error().message());
+    }
     if (!frame->has_deliver()) continue;
-    std::cout << describe(frame->deliver(), keys).dump() << std::endl;
+    const auto& d = frame->deliver();
+    const std::size_t lane = lane_of(d.lane());
+    if (d.seq() <= at.last[lane]) {  // printed before a reconnect
+      ack(lane, d.seq());
+      continue;
+    }
+    auto line = describe(d, keys);
+    line["lane"] = line["priority"];
+    std::cout << line.dump() << std::endl;
     ++at.printed;
-    at.last_seq = frame->deliver().seq();
-    if (!o.no_ack) {
-      v1::Frame ack;
-      ack.mutable_ack()->set_consumer(o.consumer);
-      ack.mutable_ack()->set_up_to_seq(frame->deliver().seq());
-      conn.send(std::move(ack));
+    at.last[lane] = d.seq();
+    ack(lane, d.seq());
+    // The desk's software has it: a signed DELIVERED receipt for the sender.
+    if (desk && !o.no_receipts && line.value("signature_verified", false)) {
+      v1::Alert a;
+      a.ParseFromString(d.envelope().payload());
+      v1::Frame r;
+      *r.mutable_send_receipt()->mutable_receipt() =
+          sign_receipt(id, a.id(), a.origin(),
+                       std::string(crypto::as_bytes(crypto::sha256(d.envelope().payload()))),
+                       v1::RECEIPT_STATE_DELIVERED, "");
+      conn.send(std::move(r));
     }
   }
 }
@@ -243,7 +279,8 @@ int run_subscribe(const subscribe_options& o) {
 void add_subscribe_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<subscribe_options>();
   auto* cmd = app.add_subcommand(
-      "subscribe", "receive alerts for your member as JSON lines, acknowledging them");
+      "subscribe",
+      "receive alerts for your member (FLASH first) and the exchange's notices as JSON lines");
   cmd->add_option("--id", o->id_dir, "identity folder, e.g. .liaison/pki/HU/desk")->required();
   cmd->add_option("--server", o->server,
                   "HOST:PORT of the native listener (of the HTTPS listener with --ws)")
@@ -274,6 +311,11 @@ void add_subscribe_command(CLI::App& app, int& exit_code) {
                   "folder of the members' public keys (default: the identity's)");
   cmd->add_flag("--no-ack", o->no_ack,
                 "do not acknowledge (the alerts are delivered again next time)");
+  cmd->add_flag("--off-duty", o->off_duty,
+                "do not count this desk as on duty (by default a desk's subscribe declares it "
+                "on duty: FLASH and URGENT alerts then reach it rather than its fallback)");
+  cmd->add_flag("--no-receipts", o->no_receipts,
+                "do not send a signed DELIVERED receipt for each alert");
   cmd->add_flag("!--no-reconnect", o->reconnect,
                 "exit instead of reconnecting after a lost connection");
   cmd->add_option("--timeout-ms", o->timeout_ms, "connect and request timeout")

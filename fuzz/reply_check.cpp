@@ -108,6 +108,49 @@ void check_replies_to(const core::result<protocol::request>& decoded) {
     void operator()(const protocol::ping& p) const {
       check_reply_round_trip(id, protocol::pong{p.nonce});
     }
+    void operator()(const protocol::client_pong&) const {
+      // Answers the server's Ping; the server sends nothing back.
+    }
+    void operator()(const protocol::set_duty& d) const {
+      check_reply_round_trip(id, protocol::duty_set{d.on_duty, d.on_duty});
+    }
+    void operator()(const protocol::send_receipt& r) const {
+      // The signed bytes travel back to the sender unchanged, inside a notice.
+      core::notice n;
+      n.id = 1;
+      n.kind = core::notice_kind::receipt;
+      n.alert_id = "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+      n.origin = "AT";
+      n.members = {"HU"};
+      n.receipt = r.receipt;
+      n.text = "HU has read your alert.";
+      check_reply_round_trip(0, n);
+      protocol::receipt_result result;
+      result.alert_id = n.alert_id;
+      result.outcome.id = r.receipt.payload.size();
+      check_reply_round_trip(id, result);
+    }
+    void operator()(const protocol::fetch_notices& f) const {
+      protocol::notices page;
+      page.items.resize(f.limit % 3);
+      for (auto& n : page.items) n.id = f.after_id;
+      page.more = f.limit > 2;
+      check_reply_round_trip(id, page);
+    }
+    void operator()(const protocol::query_status& q) const {
+      core::alert_status status;
+      status.alert_id = q.alert_id;
+      status.origin = q.origin;
+      status.alert_sha256 = std::string(32, '\x01');
+      status.rows.push_back(core::recipient_status{q.origin, {}, {}, {}, 0, ""});
+      check_reply_round_trip(id, status);
+      check_reply_round_trip(id, core::make_error(core::errc::not_found, "no such alert"));
+    }
+    void operator()(const protocol::query_presence&) const {
+      protocol::presence p;
+      p.members.push_back(core::member_presence{"HU", core::duty_state::on_duty, {}, 1, 1});
+      check_reply_round_trip(id, p);
+    }
   };
   std::visit(replies{id}, decoded->body);
 }

@@ -170,6 +170,34 @@ std::map<std::string, v1::Frame> client_frames() {
   f["ack"].mutable_ack()->set_up_to_seq(42);
   f["ping"].set_correlation_id(UINT64_MAX);
   f["ping"].mutable_ping()->set_nonce(0x0123456789abcdef);
+  // Rapid response (#12).
+  f["hello-on-duty"].mutable_hello()->set_protocol_version(1);
+  f["hello-on-duty"].mutable_hello()->set_on_duty(true);
+  f["subscribe-lanes"].mutable_subscribe()->set_consumer("hu-console");
+  f["subscribe-lanes"].mutable_subscribe()->set_lanes(true);
+  f["ack-lane"].mutable_ack()->set_consumer("hu-console");
+  f["ack-lane"].mutable_ack()->set_up_to_seq(42);
+  f["ack-lane"].mutable_ack()->set_lane(liaison::v1::PRIORITY_FLASH);
+  f["pong"].mutable_pong()->set_nonce(7);
+  f["set-duty"].mutable_set_duty()->set_on_duty(true);
+  {
+    liaison::v1::Receipt r;
+    r.set_alert_id("3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12");
+    r.set_origin("AT");
+    r.set_alert_sha256(std::string(32, '\x11'));
+    r.set_state(liaison::v1::RECEIPT_STATE_ACTIONED);
+    r.mutable_at()->set_seconds(1'780'000'000);
+    r.set_member("HU");
+    r.set_note("vehicle stopped at Horgos");
+    auto* sr = f["send-receipt"].mutable_send_receipt()->mutable_receipt();
+    sr->set_payload(r.SerializeAsString());
+    sr->set_signature(std::string(64, '\x5a'));
+    sr->set_key_id("HU-1");
+  }
+  f["fetch-notices"].mutable_fetch_notices()->set_after_id(10);
+  f["fetch-notices"].mutable_fetch_notices()->set_limit(50);
+  f["query-status"].mutable_query_status()->set_alert_id("3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12");
+  f["query-presence"].mutable_query_presence();
   // Refused: server-only bodies and no body.
   f["server-only-welcome"].mutable_welcome()->set_principal("AT.desk");
   f["server-only-deliver"].mutable_deliver()->set_seq(1);

@@ -41,7 +41,8 @@ const table alerts_table{
     {"bigint",      "text", "uuid", "bytea",  "bytea",  "text",        "bytea",
      "text",        "text", "text", "text",   "text",   "text",        "timestamptz",
      "timestamptz", "uuid", "text", "text[]", "text[]", "timestamptz", "text"}};
-const table recipients_table{"alert_recipients", {"member", "seq"}, {"text", "bigint"}};
+const table recipients_table{
+    "alert_recipients", {"member", "seq", "lane"}, {"text", "bigint", "smallint"}};
 const table audit_table{
     "audit_log",
     {"id", "at", "actor", "actor_member", "action", "subject", "outcome", "detail", "prev_hash",
@@ -125,7 +126,8 @@ batch_rows make_batch(std::uint64_t first_seq, std::uint64_t first_audit, std::s
                         "{}",
                         now,
                         origin + ".desk"});
-    for (const auto& m : to) b.recipients.push_back({*m, std::to_string(seq)});
+    for (const auto& m : to)
+      b.recipients.push_back({*m, std::to_string(seq), "3"});  // ROUTINE lane
     std::string detail = R"({"category":"SMUGGLING_ROUTE","duplicate":false,"key_id":")" + origin +
                          R"(-1","kind":"INFORMATION","named_recipients":[],"origin":")" + origin +
                          R"(","payload_sha256":")" + hex_bytes(32).substr(2) +

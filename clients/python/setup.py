@@ -18,7 +18,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = pathlib.Path(__file__).resolve().parent
-PROTOS = ("liaison/v1/alert.proto", "liaison/v1/frame.proto")
+PROTOS = ("liaison/v1/alert.proto", "liaison/v1/receipt.proto", "liaison/v1/frame.proto")
 
 
 def proto_dir():

@@ -209,15 +209,16 @@ int run_server(const config::server_config& config, const run_options& options) 
   // Strangers' failed authentications: counted, and written as one summary
   // row per address, outcome and minute.
   audit::failure_tally failures(config.audit.failure_summary_interval);
-  net::native_listener native(io, exchange, net::make_server_tls(config.tls), config.native,
-                              net::native_session_limits(config.native, config.audit), failures,
-                              server_name);
+  net::native_listener native(
+      io, exchange, net::make_server_tls(config.tls), config.native,
+      net::native_session_limits(config.native, config.audit, config.presence), failures,
+      server_name);
   native.listen(config.native.listen);
   net::http_router router;
-  net::https_listener https(io, exchange,
-                            net::make_server_tls(config.tls, /*require_client_certificate=*/false),
-                            config.https, net::stream_session_limits(config.https, config.audit),
-                            router, failures, server_name);
+  net::https_listener https(
+      io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
+      config.https, net::stream_session_limits(config.https, config.audit, config.presence), router,
+      failures, server_name);
   net::add_core_routes(router, [&] { return render_metrics(exchange, native, https, failures); });
   auditors.add_routes(router);
   https.listen(config.https.listen);

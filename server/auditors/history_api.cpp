@@ -109,6 +109,42 @@ json signature_check(const core::registry& registry, const store::alert_detail& 
               {"payload_sha256_matches", intact}};
 }
 
+// Each receipt verbatim, with the check of its signature against the
+// registry's key of its member (the same check a reader can redo offline).
+json receipts_json(const core::registry& reg, const store::alert_detail& d) {
+  json out = json::array();
+  for (const auto& r : d.receipts) {
+    const auto* key = reg.find_key(r.signed_bytes.key_id);
+    const bool valid =
+        key && key->member == r.member &&
+        crypto::verify_receipt(key->public_key, r.signed_bytes.payload, r.signed_bytes.signature);
+    out.push_back({{"receipt_id", r.id},
+                   {"member", r.member},
+                   {"state", r.state},
+                   {"at", core::to_rfc3339(r.at)},
+                   {"recorded_at", core::to_rfc3339(r.recorded_at)},
+                   {"principal", r.principal},
+                   {"payload", audit::to_base64(r.signed_bytes.payload)},
+                   {"signature", audit::to_base64(r.signed_bytes.signature)},
+                   {"key_id", r.signed_bytes.key_id},
+                   {"signature_valid", valid}});
+  }
+  return out;
+}
+
+json deadlines_json(const store::alert_detail& d) {
+  json out = json::array();
+  for (const auto& x : d.deadlines)
+    out.push_back(
+        {{"member", x.member},
+         {"next_deadline", x.due_at ? json(core::to_rfc3339(*x.due_at)) : json()},
+         {"window_seconds", std::chrono::duration_cast<std::chrono::seconds>(x.window).count()},
+         {"escalations", x.level},
+         {"closed_at", x.closed_at ? json(core::to_rfc3339(*x.closed_at)) : json()},
+         {"closed_by", x.closed_by.empty() ? json() : json(x.closed_by)}});
+  return out;
+}
+
 awaitable<http_reply> get_alert(request_context& ctx, consultation_ptr record, audit_api api) {
   auto id = audit::parse_alert_id(ctx.request.path_params["id"], ctx.request.target.params);
   if (!id) co_return refused(record, id.error());
@@ -130,7 +166,13 @@ awaitable<http_reply> get_alert(request_context& ctx, consultation_ptr record, a
               {"signature", audit::to_base64(d->envelope.signature)},
               {"key_id", d->envelope.key_id}}},
             {"signature_check", signature_check(*ctx.exchange.registry(), *d, ctx.exchange.now())},
-            {"timeline", timeline_json(*d)},
+            {"timeline",
+             [&] {
+               auto t = timeline_json(*d);
+               t["receipts"] = receipts_json(*ctx.exchange.registry(), *d);
+               t["deadlines"] = deadlines_json(*d);
+               return t;
+             }()},
             {"replies", replies}};
   co_return json_reply(200, audit::dump_json(body));
 }

@@ -4,6 +4,10 @@
 // switch. When its connection's outbound queue is full it leaves the live
 // path and reads from the database at its own pace: nothing is dropped and no
 // one else waits for it.
+//
+// With lanes, it is three such streams, one per priority, each with its own
+// position and cursor: a FLASH goes live (and out) while a ROUTINE backlog
+// is still being read. Without, one stream over all priorities.
 #pragma once
 
 #include "broker/backlog_source.hpp"
@@ -12,11 +16,14 @@
 #include "core/records.hpp"
 #include "core/types.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace liaison::broker {
 
@@ -27,48 +34,68 @@ struct consumer_identity {
   std::string member;
   core::tlp clearance = core::tlp::red;
   std::string client_instance;  // of the holding connection's client process (claim_rule)
+  bool lanes = false;           // one stream per priority
 };
 
 class consumer : public std::enable_shared_from_this<consumer> {
  public:
   using audit_fn = std::function<void(core::audit_event)>;
   using clock_fn = std::function<core::time_point()>;
+  // Per stream (one without lanes, lane_count with): deliveries start after
+  // position, the stored cursor is cursor.
+  struct start {
+    std::vector<std::uint64_t> positions;
+    std::vector<std::uint64_t> cursors;
+  };
 
-  // Delivers alerts with seq > position. `cursor` is the stored last
-  // acknowledged seq.
-  consumer(consumer_identity who, std::uint64_t position, std::uint64_t cursor,
-           std::shared_ptr<delivery_sink> sink, hub& live, backlog_source& backlog,
-           std::size_t page_size, audit_fn audit, clock_fn now);
+  consumer(consumer_identity who, start from, std::shared_ptr<delivery_sink> sink, hub& live,
+           backlog_source& backlog, std::size_t page_size, audit_fn audit, clock_fn now);
 
   // Begins catching up from the database. Call once.
-  void start();
+  void start_delivery();
   // No more deliveries; detaches from the hub. Idempotent; thread-safe.
   void stop();
   // stop(), then tells the sink why (e.g. taken over by a newer connection).
   void fail(const core::error& why);
 
-  // From the hub: the next committed alert for this member.
-  void on_live(const core::stored_alert_ptr& alert);
-  // From the transport: the outbound queue drained below its low-water mark.
+  // From the hub: the next committed alert of this stream for this member.
+  void on_live(const core::stored_alert_ptr& alert, std::optional<core::priority> stream);
+  // From the transport: outbound queues drained.
   void on_room();
 
   const consumer_identity& identity() const { return who_; }
-  // Highest seq handed to the sink or skipped (withheld by disclosure rules).
-  std::uint64_t position() const;
-  std::uint64_t cursor() const;
+  // The stream an acknowledgement names: its lane, or none without lanes.
+  // INVALID_ARGUMENT when it does not fit the consumer.
+  core::result<std::size_t> stream_of(std::optional<core::priority> lane) const;
+  // Highest seq of the stream handed to the sink or skipped (withheld).
+  std::uint64_t position(std::size_t stream) const;
+  std::uint64_t cursor(std::size_t stream) const;
   // The acknowledgement rule: INVALID_ARGUMENT beyond position(); false at
   // or below the cursor (nothing to store); true when the cursor moves.
-  core::result<bool> check_ack(std::uint64_t up_to_seq) const;
+  core::result<bool> check_ack(std::size_t stream, std::uint64_t up_to_seq) const;
   // Records a committed acknowledgement (cursor only moves forward).
-  void acknowledged(std::uint64_t up_to_seq);
-  bool is_live() const;
+  void acknowledged(std::size_t stream, std::uint64_t up_to_seq);
+  bool is_live(std::size_t stream = 0) const;
+  std::size_t streams() const { return streams_.size(); }
 
  private:
   enum class mode { idle, catching_up, live, stopped };
-  void fetch_locked();
-  void on_page(core::result<core::backlog_page> page);
-  // Offers one alert; false when the sink is full. Advances position_.
-  bool deliver_locked(const core::stored_alert_ptr& alert);
+  struct stream {
+    std::optional<core::priority> lane;  // nullopt: every priority
+    mode m = mode::idle;
+    bool fetching = false;
+    bool waiting_for_room = false;
+    std::uint64_t position = 0;
+    std::uint64_t cursor = 0;
+  };
+  core::priority queue_of(const stream& s) const {
+    return s.lane.value_or(core::priority::routine);
+  }
+  std::string stream_name(const stream& s) const;
+  void fetch_locked(std::size_t i);
+  void on_page(std::size_t i, core::result<core::backlog_page> page);
+  // Offers one alert; false when the sink is full. Advances the position.
+  bool deliver_locked(stream& s, const core::stored_alert_ptr& alert);
 
   consumer_identity who_;
   std::shared_ptr<delivery_sink> sink_;
@@ -79,11 +106,7 @@ class consumer : public std::enable_shared_from_this<consumer> {
   clock_fn now_;
 
   mutable std::mutex mutex_;
-  mode mode_ = mode::idle;
-  bool fetching_ = false;
-  bool waiting_for_room_ = false;
-  std::uint64_t position_;
-  std::uint64_t cursor_;
+  std::vector<stream> streams_;
 };
 
 }  // namespace liaison::broker

@@ -2,7 +2,14 @@
 
 #include "audit/event.hpp"
 #include "broker/admission.hpp"
+#include "core/hex.hpp"
 #include "core/names.hpp"
+#include "rapid/receipts.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
 
 namespace liaison::broker {
 namespace {
@@ -11,8 +18,9 @@ class reader_backlog final : public backlog_source {
  public:
   explicit reader_backlog(store::reader& reader) : reader_(reader) {}
   void fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
+                     std::optional<core::priority> lane,
                      std::function<void(core::result<core::backlog_page>)> done) override {
-    reader_.fetch_backlog(std::move(member), after_seq, limit, std::move(done));
+    reader_.fetch_backlog(std::move(member), after_seq, limit, lane, std::move(done));
   }
 
  private:
@@ -28,28 +36,33 @@ class exchange::durable final : public subscription_handle {
       : exchange_(x), who_(std::move(who)), consumer_(std::move(c)) {}
   ~durable() override { close(); }
 
-  void start() override { consumer_->start(); }
+  void start() override { consumer_->start_delivery(); }
   void on_room() override { consumer_->on_room(); }
 
-  void ack(std::uint64_t up_to_seq, std::function<void(core::result<void>)> done) override {
-    auto decision = consumer_->check_ack(up_to_seq);
+  void ack(std::optional<core::priority> lane, std::uint64_t up_to_seq,
+           std::function<void(core::result<void>)> done) override {
+    auto stream = consumer_->stream_of(lane);
+    if (!stream) return done(stream.error());
+    const std::size_t i = *stream;
+    auto decision = consumer_->check_ack(i, up_to_seq);
     if (!decision) return done(decision.error());
     if (!*decision) return done({});  // at or below the cursor: nothing to store
     const auto& key = consumer_->identity().key;
-    auto event = audit::event(exchange_.now(), core::audit_action::ack)
-                     .by(who_)
-                     .subject(key.name)
-                     .with("member", who_.member)
-                     .with("from_seq", consumer_->cursor() + 1)
-                     .with("up_to_seq", up_to_seq)
-                     .build();
+    auto builder = audit::event(exchange_.now(), core::audit_action::ack)
+                       .by(who_)
+                       .subject(key.name)
+                       .with("member", who_.member)
+                       .with("from_seq", consumer_->cursor(i) + 1)
+                       .with("up_to_seq", up_to_seq);
+    if (lane) builder.with("lane", core::to_string(*lane));
     std::weak_ptr<consumer> weak = consumer_;
-    exchange_.log_->writer().ack(key, up_to_seq, std::move(event),
-                                 [weak, up_to_seq, done = std::move(done)](core::result<void> r) {
-                                   if (r)
-                                     if (auto c = weak.lock()) c->acknowledged(up_to_seq);
-                                   done(std::move(r));
-                                 });
+    exchange_.log_->writer().ack(
+        key, lane, up_to_seq, builder.build(),
+        [weak, i, up_to_seq, done = std::move(done)](core::result<void> r) {
+          if (r)
+            if (auto c = weak.lock()) c->acknowledged(i, up_to_seq);
+          done(std::move(r));
+        });
   }
 
   void close() override {
@@ -63,6 +76,33 @@ class exchange::durable final : public subscription_handle {
   const core::principal who_;
   const std::shared_ptr<consumer> consumer_;
   std::atomic<bool> closed_{false};
+};
+
+// One greeted connection: its notices, and for a desk its presence.
+class exchange::attached final : public connection_handle {
+ public:
+  attached(exchange& x, core::principal who, std::uint64_t id, std::uint64_t token, bool on_duty)
+      : exchange_(x), who_(std::move(who)), id_(id), token_(token), on_duty_(on_duty) {
+    exchange_.notice_hub_.set_on_duty(token_, on_duty_);
+    if (who_.role == core::role::desk) exchange_.presence_changed(id_, who_, true, on_duty_);
+  }
+  ~attached() override {
+    exchange_.notice_hub_.remove(token_);
+    if (who_.role == core::role::desk) exchange_.presence_changed(id_, who_, false, false);
+  }
+  void set_on_duty(bool counted) override {
+    if (counted == on_duty_) return;
+    on_duty_ = counted;
+    exchange_.notice_hub_.set_on_duty(token_, on_duty_);
+    if (who_.role == core::role::desk) exchange_.presence_changed(id_, who_, true, on_duty_);
+  }
+
+ private:
+  exchange& exchange_;
+  const core::principal who_;
+  const std::uint64_t id_;
+  const std::uint64_t token_;
+  bool on_duty_;
 };
 
 bool valid_consumer_name(std::string_view name) {
@@ -81,7 +121,16 @@ exchange::exchange(config::server_config config, std::shared_ptr<const core::reg
       registry_(std::move(registry)),
       now_(std::move(now)),
       publish_rate_(
-          rate_limit{config_.publish_rate.per_member, config_.publish_rate.burst_per_member}) {}
+          rate_limit{config_.publish_rate.per_member, config_.publish_rate.burst_per_member}) {
+  deadlines_.flash = config_.deadlines.flash;
+  deadlines_.urgent = config_.deadlines.urgent;
+  deadlines_.routine = config_.deadlines.routine;
+  deadlines_.max_escalations = config_.deadlines.max_escalations;
+  std::random_device random;
+  const std::uint32_t suffix = random();
+  node_ = config_.node_id + "-" +
+          core::to_hex(std::string_view(reinterpret_cast<const char*>(&suffix), sizeof suffix));
+}
 
 exchange::~exchange() {
   stop();
@@ -95,10 +144,23 @@ void exchange::start() {
       [this](const std::vector<core::stored_alert_ptr>& alerts) { hub_->fan_out(alerts); });
   hub_ = std::make_unique<broker::hub>(log_->open());
   backlog_ = std::make_unique<reader_backlog>(log_->reader());
+  notice_feed_ = std::make_unique<store::notice_feed>(
+      config_.database,
+      [this](const std::vector<core::notice_ptr>& notices) { notice_hub_.fan_out(notices); });
+  deadline_watch_ = std::make_unique<store::deadline_watch>(
+      config_.database, config_.deadlines.check_interval, now_,
+      [this](std::vector<core::due_deadline> due, std::function<void()> done) {
+        on_due(std::move(due), std::move(done));
+      },
+      [this](std::vector<core::member_presence> members) { on_presence(std::move(members)); });
   log_->start();
+  notice_feed_->start();
+  deadline_watch_->start();
 }
 
 void exchange::stop() {
+  if (deadline_watch_) deadline_watch_->stop();
+  if (notice_feed_) notice_feed_->stop();
   if (log_) log_->stop();
 }
 
@@ -129,6 +191,19 @@ void exchange::publish(const core::principal& who, const core::alert& decoded,
   auto reg = registry();
   auto admitted = admit_publish(*reg, who, decoded, signed_alert, config_.alerts, now_());
   if (!admitted) return refuse(admitted.error());
+  // Rapid response: the read deadline, and the fallback contacts of
+  // recipients with no desk on duty, told at once (committed with the alert).
+  admitted->read_window =
+      rapid::read_window(deadlines_, admitted->prio, decoded.read_within_seconds);
+  if (rapid::needs_desk_on_duty(admitted->prio)) {
+    auto plan =
+        rapid::plan_unstaffed({admitted->alert_id, admitted->origin, admitted->prio, who.id},
+                              unstaffed(admitted->recipients.members), *reg, now_());
+    if (plan) {
+      admitted->notices = std::move(plan->notices);
+      admitted->notices_audit = std::move(plan->audit);
+    }
+  }
   auto left_out = admitted->recipients.left_out;
   if (!left_out.empty())
     done = [left_out = std::move(left_out),
@@ -175,13 +250,25 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
       [this, who, key, start, claim, refuse, sink = std::move(sink),
        done = std::move(done)](core::result<core::consumer_state> state) {
         if (!state) return done(refuse(state.error()));
-        std::uint64_t position = state->cursor;
-        if (start.from == start_position::kind::from_seq) position = start.seq - 1;
-        if (start.from == start_position::kind::only_new)
-          position = std::max(state->log_head, hub_->last_seq());
+        // Per stream: without lanes one, from the lowest lane cursor (a
+        // consumer that used lanes before may see some alerts again, never
+        // miss one); with lanes one per priority, each from its own.
+        consumer::start from;
+        const std::size_t streams = start.lanes ? core::lane_count : 1;
+        for (std::size_t i = 0; i < streams; ++i) {
+          const std::uint64_t cursor = start.lanes ? state->lanes[i] : state->cursor;
+          std::uint64_t position = cursor;
+          if (start.from == start_position::kind::from_seq) position = start.seq - 1;
+          if (start.from == start_position::kind::only_new)
+            position = std::max(state->log_head, hub_->last_seq());
+          from.positions.push_back(position);
+          from.cursors.push_back(cursor);
+        }
+        const std::uint64_t position =
+            *std::min_element(from.positions.begin(), from.positions.end());
         auto c = std::make_shared<broker::consumer>(
-            consumer_identity{key, who.member, who.clearance, claim.client_instance}, position,
-            state->cursor, sink, *hub_, *backlog_, config_.database.backlog_page,
+            consumer_identity{key, who.member, who.clearance, claim.client_instance, start.lanes},
+            from, sink, *hub_, *backlog_, config_.database.backlog_page,
             [this](core::audit_event e) { audit(std::move(e)); }, now_);
         // One connection at a time: another live holder keeps the consumer
         // unless this one takes it over, or is the same client process
@@ -206,8 +293,13 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
                   .with("member", who.member)
                   .with("cursor", state->cursor)
                   .with("resume_after", position)
+                  .with("lanes", start.lanes)
                   .build());
-        done(subscription{std::make_shared<durable>(*this, who, c), state->cursor, position});
+        subscription sub{std::make_shared<durable>(*this, who, c), state->cursor, position, {}};
+        if (start.lanes)
+          for (std::size_t i = 0; i < core::lane_count; ++i)
+            sub.lanes.push_back({core::lane_priority(i), from.cursors[i], from.positions[i]});
+        done(std::move(sub));
       });
 }
 
@@ -217,6 +309,186 @@ void exchange::audit(core::audit_event event) {
 
 void exchange::audit_summary(core::audit_event event) {
   if (log_) log_->writer().audit_summary(std::move(event));
+}
+
+// --- rapid response ---
+
+std::unique_ptr<connection_handle> exchange::attach(const core::principal& who,
+                                                    std::shared_ptr<notice_sink> notices,
+                                                    bool on_duty) {
+  const bool desk = who.role == core::role::desk;
+  const auto token = notice_hub_.add(who.id, desk ? who.member : std::string(), notices);
+  return std::make_unique<attached>(*this, who, ++next_connection_, token, desk && on_duty);
+}
+
+void exchange::presence_changed(std::uint64_t connection, const core::principal& who,
+                                bool connected, bool on_duty) {
+  std::lock_guard lock(presence_mutex_);
+  auto counts = board_.update(connection, who.member, connected, on_duty);
+  if (!counts || !log_) return;
+  // Under the lock: the writer sees a member's changes in the order they happened.
+  log_->writer().update_presence(
+      {node_,
+       {{who.member, counts->connected, counts->on_duty}},
+       false,
+       {},
+       std::chrono::duration_cast<core::duration>(config_.presence.heartbeat * 3),
+       everyone(),
+       who.id},
+      [this](core::result<std::vector<core::member_presence>> r) {
+        if (r) on_presence(std::move(*r));
+      });
+}
+
+core::audience exchange::everyone() const {
+  core::audience a;
+  auto reg = registry();
+  for (const auto& m : reg->data().members) a.members.push_back(m.code);
+  a.principals = reg->coordinators();
+  return a;
+}
+
+void exchange::on_presence(std::vector<core::member_presence> members) {
+  bool heartbeat = false;
+  {
+    std::lock_guard lock(presence_mutex_);
+    for (auto& m : members) presence_[m.member] = std::move(m);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_heartbeat_) {
+      heartbeat = next_heartbeat_ != std::chrono::steady_clock::time_point{};
+      next_heartbeat_ = now + config_.presence.heartbeat;
+    }
+  }
+  // A heartbeat keeps this node's rows fresh and lets any node notice the
+  // members of a node that stopped refreshing its own.
+  if (heartbeat && log_) {
+    std::vector<store::presence_row> rows;
+    {
+      std::lock_guard lock(presence_mutex_);
+      for (const auto& [member, counts] : board_.all())
+        rows.push_back({member, counts.connected, counts.on_duty});
+    }
+    std::vector<std::string> codes;
+    for (const auto& m : registry()->data().members) codes.push_back(m.code);
+    log_->writer().update_presence(
+        {node_, std::move(rows), true, std::move(codes),
+         std::chrono::duration_cast<core::duration>(config_.presence.heartbeat * 3), everyone(),
+         "heartbeat"},
+        [this](core::result<std::vector<core::member_presence>> r) {
+          if (!r) return;
+          std::lock_guard lock(presence_mutex_);
+          for (auto& m : *r) presence_[m.member] = std::move(m);
+        });
+  }
+}
+
+std::vector<std::string> exchange::unstaffed(const std::vector<std::string>& members) const {
+  std::vector<std::string> out;
+  std::lock_guard lock(presence_mutex_);
+  for (const auto& m : members) {
+    if (board_.counts(m).on_duty > 0) continue;  // this node knows best about its own desks
+    auto it = presence_.find(m);
+    if (it != presence_.end() && it->second.state == core::duty_state::on_duty) continue;
+    out.push_back(m);
+  }
+  return out;
+}
+
+void exchange::on_due(std::vector<core::due_deadline> due, std::function<void()> done) {
+  if (!log_ || due.empty()) return done();
+  auto reg = registry();
+  auto left = std::make_shared<std::atomic<std::size_t>>(due.size());
+  auto settled = std::make_shared<std::function<void()>>(std::move(done));
+  for (const auto& d : due) {
+    auto plan =
+        rapid::plan_escalation(d, reg->fallback_of(d.member), deadlines_.max_escalations, now_());
+    store::escalation_request request{d.alert_seq,          d.member,      d.level,
+                                      plan.level,           plan.next_due, std::move(plan.notices),
+                                      std::move(plan.audit)};
+    log_->writer().escalate(std::move(request), [left, settled, d](core::result<bool> r) {
+      if (!r)
+        spdlog::warn("deadline of alert {} for {}: escalation not committed ({}); retrying",
+                     d.alert_id, d.member, r.error().message);
+      if (--*left == 0) (*settled)();
+    });
+  }
+}
+
+void exchange::send_receipt(const core::principal& who, const core::receipt& decoded,
+                            const core::signed_receipt& signed_receipt,
+                            std::function<void(core::result<core::receipt_outcome>)> done) {
+  auto admitted = rapid::admit_receipt(*registry(), who, decoded, signed_receipt, now_());
+  if (!admitted) {
+    audit(audit::event(now_(), core::audit_action::receipt)
+              .by(who)
+              .subject(decoded.alert_id.substr(0, 64))
+              .refused(admitted.error())
+              .with("origin", decoded.origin.substr(0, 16))
+              .with("member", decoded.member.substr(0, 16))
+              .with("key_id", signed_receipt.key_id.substr(0, 64))
+              .build());
+    return done(admitted.error());
+  }
+  log_->writer().record_receipt(std::move(*admitted), std::move(done));
+}
+
+void exchange::reject_receipt(const core::principal& who, const core::error& why) {
+  audit(audit::event(now_(), core::audit_action::receipt).by(who).refused(why).build());
+}
+
+void exchange::fetch_notices(const core::principal& who, std::uint64_t after_id, std::size_t limit,
+                             std::function<void(core::result<std::vector<core::notice>>)> done) {
+  const bool desk = who.role == core::role::desk;
+  log_->reader().fetch_notices(who.id, desk ? who.member : std::string(), after_id, limit,
+                               std::move(done));
+}
+
+void exchange::query_status(const core::principal& who, std::string alert_id, std::string origin,
+                            std::function<void(core::result<core::alert_status>)> done) {
+  if (origin.empty() && who.member.empty())
+    return done(
+        core::make_error(core::errc::invalid_argument, "name the alert's origin (member code)"));
+  if (!core::is_canonical_uuid(alert_id))
+    return done(core::make_error(core::errc::invalid_argument,
+                                 "alert_id must be a UUID in canonical form"));
+  const bool sees_all = who.role == core::role::coordinator || who.role == core::role::auditor ||
+                        who.role == core::role::admin;
+  log_->reader().fetch_status(
+      alert_id, origin, who.member,
+      [who, sees_all, done = std::move(done)](core::result<core::alert_status> r) {
+        if (!r) return done(std::move(r));
+        if (sees_all || who.member == r->origin) return done(std::move(r));
+        // A recipient sees its own row only; anyone else, nothing.
+        std::erase_if(r->rows, [&](const auto& row) { return row.member != who.member; });
+        if (r->rows.empty())
+          return done(core::make_error(core::errc::not_found,
+                                       "no alert " + r->alert_id + " from " + r->origin +
+                                           " that your member sent or received"));
+        done(std::move(r));
+      });
+}
+
+void exchange::query_presence(
+    const core::principal& who,
+    std::function<void(core::result<std::vector<core::member_presence>>)> done) {
+  (void)who;
+  auto reg = registry();
+  log_->reader().fetch_presence(
+      [reg, done = std::move(done)](core::result<std::vector<core::member_presence>> r) {
+        if (!r) return done(std::move(r));
+        // Every member of the registry, in its order; one never seen is
+        // unreachable since an unknown time.
+        std::vector<core::member_presence> out;
+        for (const auto& m : reg->data().members) {
+          auto it =
+              std::find_if(r->begin(), r->end(), [&](const auto& p) { return p.member == m.code; });
+          if (it != r->end())
+            out.push_back(*it);
+          else
+            out.push_back({m.code, core::duty_state::unreachable, std::nullopt, 0, 0});
+        }
+        done(std::move(out));
+      });
 }
 
 bool exchange::ready() const {

@@ -7,15 +7,23 @@
 #include "broker/consumer.hpp"
 #include "broker/exchange_port.hpp"
 #include "broker/hub.hpp"
+#include "broker/notice_hub.hpp"
 #include "broker/rate_limit.hpp"
 #include "config/server_config.hpp"
 #include "core/registry.hpp"
 #include "core/types.hpp"
+#include "rapid/deadlines.hpp"
+#include "rapid/presence.hpp"
+#include "store/deadline_watch.hpp"
+#include "store/notice_feed.hpp"
 #include "store/ordered_log.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace liaison::broker {
 
@@ -52,6 +60,20 @@ class exchange final : public exchange_port {
                  claim_rule claim, std::shared_ptr<delivery_sink> sink,
                  std::function<void(core::result<subscription>)> done) override;
   void audit(core::audit_event event) override;
+  std::unique_ptr<connection_handle> attach(const core::principal& who,
+                                            std::shared_ptr<notice_sink> notices,
+                                            bool on_duty) override;
+  void send_receipt(const core::principal& who, const core::receipt& decoded,
+                    const core::signed_receipt& signed_receipt,
+                    std::function<void(core::result<core::receipt_outcome>)> done) override;
+  void reject_receipt(const core::principal& who, const core::error& why) override;
+  void fetch_notices(const core::principal& who, std::uint64_t after_id, std::size_t limit,
+                     std::function<void(core::result<std::vector<core::notice>>)> done) override;
+  void query_status(const core::principal& who, std::string alert_id, std::string origin,
+                    std::function<void(core::result<core::alert_status>)> done) override;
+  void query_presence(
+      const core::principal& who,
+      std::function<void(core::result<std::vector<core::member_presence>>)> done) override;
   // A summary row (failed authentications), apart from the writer's queue
   // limit: it never makes a publish wait (store::writer::audit_summary).
   void audit_summary(core::audit_event event);
@@ -63,9 +85,22 @@ class exchange final : public exchange_port {
   // Publishes refused for their member's publish rate so far.
   std::uint64_t rate_limited() const { return publish_rate_.refused(); }
   const broker::hub& live_hub() const { return *hub_; }
+  // This process's name in the presence table (node_id and a random suffix).
+  const std::string& presence_node() const { return node_; }
 
  private:
-  class durable;  // the subscription_handle of one consumer
+  class durable;   // the subscription_handle of one consumer
+  class attached;  // the connection_handle of one connection
+
+  // Desks on duty: a connection's change, written through the writer.
+  void presence_changed(std::uint64_t connection, const core::principal& who, bool connected,
+                        bool on_duty);
+  void submit_presence(std::vector<store::presence_row> rows, bool all_members, std::string cause);
+  void on_presence(std::vector<core::member_presence> members);
+  void on_due(std::vector<core::due_deadline> due, std::function<void()> done);
+  // Recipients of a FLASH or URGENT with no desk on duty (as far as known).
+  std::vector<std::string> unstaffed(const std::vector<std::string>& members) const;
+  core::audience everyone() const;
 
   config::server_config config_;
   std::shared_ptr<const core::registry> registry_;
@@ -74,6 +109,17 @@ class exchange final : public exchange_port {
   std::unique_ptr<store::ordered_log> log_;
   std::unique_ptr<backlog_source> backlog_;  // the log's reader as the consumers see it
   std::unique_ptr<broker::hub> hub_;
+
+  rapid::deadline_policy deadlines_;
+  std::string node_;
+  broker::notice_hub notice_hub_;
+  std::unique_ptr<store::notice_feed> notice_feed_;
+  std::unique_ptr<store::deadline_watch> deadline_watch_;
+  mutable std::mutex presence_mutex_;
+  rapid::presence_board board_;                            // this node's desks
+  std::map<std::string, core::member_presence> presence_;  // combined, as last known
+  std::chrono::steady_clock::time_point next_heartbeat_{};
+  std::atomic<std::uint64_t> next_connection_{0};
 };
 
 // Consumer names: 1 to 64 characters of [A-Za-z0-9._-].

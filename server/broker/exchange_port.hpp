@@ -8,19 +8,23 @@
 #include "broker/delivery_sink.hpp"
 #include "core/audit_event.hpp"
 #include "core/error.hpp"
+#include "core/rapid.hpp"
 #include "core/records.hpp"
 #include "core/types.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace liaison::broker {
 
 struct start_position {
   enum class kind { stored_cursor, from_seq, only_new } from = kind::stored_cursor;
   std::uint64_t seq = 0;  // for from_seq: the first seq to deliver
+  bool lanes = false;     // one stream per priority lane (Subscribe.lanes)
 };
 
 // Who may open a consumer that another live connection holds.
@@ -39,18 +43,36 @@ class subscription_handle {
   virtual void start() = 0;
   // The outbox drained below its low-water mark.
   virtual void on_room() = 0;
-  // Cumulative acknowledgement up to `up_to_seq`: INVALID_ARGUMENT beyond
-  // what was delivered; at or below the cursor it completes at once;
+  // Cumulative acknowledgement up to `up_to_seq`, within `lane` for a
+  // consumer with lanes (required there, refused without): INVALID_ARGUMENT
+  // beyond what was delivered; at or below the cursor it completes at once;
   // otherwise `done` runs after the commit. `done` runs exactly once.
-  virtual void ack(std::uint64_t up_to_seq, std::function<void(core::result<void>)> done) = 0;
+  virtual void ack(std::optional<core::priority> lane, std::uint64_t up_to_seq,
+                   std::function<void(core::result<void>)> done) = 0;
   // No more deliveries; releases the consumer name. Idempotent.
   virtual void close() = 0;
 };
 
 struct subscription {
   std::shared_ptr<subscription_handle> handle;  // not started yet
-  std::uint64_t cursor = 0;                     // stored last acknowledged seq
-  std::uint64_t resume_after = 0;               // deliveries start after this seq
+  std::uint64_t cursor = 0;                     // stored last acknowledged seq (lowest lane's)
+  std::uint64_t resume_after = 0;               // deliveries start after this seq (lowest lane's)
+  struct lane_position {
+    core::priority lane;
+    std::uint64_t cursor = 0;
+    std::uint64_t resume_after = 0;
+  };
+  std::vector<lane_position> lanes;  // with start_position::lanes
+};
+
+// A greeted connection as the exchange knows it: notices addressed to its
+// principal (or its member's desks) reach its notice_sink, and a desk
+// counts in its member's presence. Destroying it detaches the connection.
+class connection_handle {
+ public:
+  virtual ~connection_handle() = default;
+  // A desk's connection counts as on duty (declared and answering) or not.
+  virtual void set_on_duty(bool counted) = 0;
 };
 
 class exchange_port {
@@ -77,6 +99,32 @@ class exchange_port {
 
   // Queues an audit row. Never blocks.
   virtual void audit(core::audit_event event) = 0;
+
+  // --- rapid response ---
+
+  // Attaches a greeted connection (see connection_handle); a desk starts
+  // counted on duty if `on_duty`.
+  virtual std::unique_ptr<connection_handle> attach(const core::principal& who,
+                                                    std::shared_ptr<notice_sink> notices,
+                                                    bool on_duty) = 0;
+  // Verifies and records a recipient's signed receipt (rapid::admit_receipt,
+  // then store::writer::record_receipt); `done` runs exactly once. Every
+  // refusal is audited.
+  virtual void send_receipt(const core::principal& who, const core::receipt& decoded,
+                            const core::signed_receipt& signed_receipt,
+                            std::function<void(core::result<core::receipt_outcome>)> done) = 0;
+  // Audits a receipt that could not even be decoded (the caller answers it).
+  virtual void reject_receipt(const core::principal& who, const core::error& why) = 0;
+  // The notices addressed to `who` (or its member's desks) after `after_id`.
+  virtual void fetch_notices(const core::principal& who, std::uint64_t after_id, std::size_t limit,
+                             std::function<void(core::result<std::vector<core::notice>>)> done) = 0;
+  // An alert's status as `who` may see it (PERMISSION_DENIED / NOT_FOUND).
+  virtual void query_status(const core::principal& who, std::string alert_id, std::string origin,
+                            std::function<void(core::result<core::alert_status>)> done) = 0;
+  // Every member's duty state.
+  virtual void query_presence(
+      const core::principal& who,
+      std::function<void(core::result<std::vector<core::member_presence>>)> done) = 0;
 };
 
 }  // namespace liaison::broker

@@ -7,21 +7,21 @@
 namespace liaison::broker {
 
 bool hub::attach(const std::shared_ptr<consumer>& c, const std::string& member,
-                 std::uint64_t position) {
+                 std::optional<core::priority> lane, std::uint64_t position) {
   std::lock_guard lock(mutex_);
   if (last_seq_ > position) return false;
-  by_member_[member].push_back(c);
+  by_member_[member].push_back({c, lane});
   return true;
 }
 
-void hub::detach(const consumer* c, const std::string& member) {
+void hub::detach(const consumer* c, const std::string& member, std::optional<core::priority> lane) {
   std::lock_guard lock(mutex_);
   auto it = by_member_.find(member);
   if (it == by_member_.end()) return;
   auto& list = it->second;
-  std::erase_if(list, [c](const std::weak_ptr<consumer>& w) {
-    auto p = w.lock();
-    return !p || p.get() == c;
+  std::erase_if(list, [c, lane](const attached& a) {
+    auto p = a.c.lock();
+    return !p || (p.get() == c && a.lane == lane);
   });
 }
 
@@ -29,7 +29,12 @@ void hub::fan_out(const std::vector<core::stored_alert_ptr>& alerts) {
   if (alerts.empty()) return;
   // Resolve the targets under the lock, deliver outside it: a consumer may
   // detach itself (outbox full) from inside on_live.
-  std::vector<std::pair<std::shared_ptr<consumer>, const core::stored_alert_ptr*>> targets;
+  struct target {
+    std::shared_ptr<consumer> c;
+    const core::stored_alert_ptr* alert;
+    std::optional<core::priority> lane;
+  };
+  std::vector<target> targets;
   {
     std::lock_guard lock(mutex_);
     last_seq_ = alerts.back()->seq;
@@ -37,12 +42,14 @@ void hub::fan_out(const std::vector<core::stored_alert_ptr>& alerts) {
       for (const auto& member : alert->recipients.members) {
         auto it = by_member_.find(member);
         if (it == by_member_.end()) continue;
-        for (const auto& w : it->second)
-          if (auto c = w.lock()) targets.emplace_back(std::move(c), &alert);
+        for (const auto& a : it->second) {
+          if (a.lane && *a.lane != alert->prio) continue;
+          if (auto c = a.c.lock()) targets.push_back({std::move(c), &alert, a.lane});
+        }
       }
     }
   }
-  for (auto& [c, alert] : targets) c->on_live(*alert);
+  for (auto& t : targets) t.c->on_live(*t.alert, t.lane);
 }
 
 std::uint64_t hub::last_seq() const {

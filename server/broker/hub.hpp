@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,14 +23,15 @@ class hub {
  public:
   explicit hub(std::uint64_t last_seq) : last_seq_(last_seq) {}
 
-  // Attaches `c` for live delivery of alerts addressed to `member`, but only
-  // if nothing after `position` has been fanned out yet; otherwise returns
-  // false and the consumer reads further from the database first. This check
-  // and the attach are atomic with fan_out, so no alert falls between the
-  // backlog and the live stream.
+  // Attaches a stream of `c` for live delivery of alerts addressed to
+  // `member` (of priority `lane`, or of every priority), but only if nothing
+  // after `position` has been fanned out yet; otherwise returns false and
+  // the stream reads further from the database first. This check and the
+  // attach are atomic with fan_out, so no alert falls between the backlog
+  // and the live stream.
   bool attach(const std::shared_ptr<consumer>& c, const std::string& member,
-              std::uint64_t position);
-  void detach(const consumer* c, const std::string& member);
+              std::optional<core::priority> lane, std::uint64_t position);
+  void detach(const consumer* c, const std::string& member, std::optional<core::priority> lane);
 
   // Consecutive committed alerts, in seq order (from the log follower, one
   // call at a time). Calls consumer::on_live outside the hub's lock.
@@ -55,7 +57,11 @@ class hub {
  private:
   mutable std::mutex mutex_;
   std::uint64_t last_seq_;
-  std::map<std::string, std::vector<std::weak_ptr<consumer>>, std::less<>> by_member_;
+  struct attached {
+    std::weak_ptr<consumer> c;
+    std::optional<core::priority> lane;
+  };
+  std::map<std::string, std::vector<attached>, std::less<>> by_member_;
   std::map<std::pair<std::string, std::string>, std::weak_ptr<consumer>> active_;
 };
 

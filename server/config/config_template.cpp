@@ -13,6 +13,9 @@ std::string render_server_config(const config_template_values& v) {
   const server_config d;
   const auto q = [](const std::string& s) { return detail::toml_quote(s); };
   const auto t = [](duration x) { return detail::toml_quote(format_duration(x)); };
+  const auto opt = [&t](const std::optional<duration>& x) {
+    return x ? t(*x) : detail::toml_quote("none");
+  };
   std::ostringstream o;
   o << v.header << R"(# liaison.toml: the configuration of one liaisond node.
 #
@@ -292,6 +295,39 @@ delivery_row_max_seqs = )"
 # the count and the reasons, per interval.
 failure_summary_interval = )"
     << t(d.audit.failure_summary_interval) << R"(
+
+[deadlines]
+# Rapid response: how long each recipient member has to send a READ receipt
+# for an alert of each priority ("none": no deadline). A sender may ask for
+# less in the alert (read_within_seconds), never for more; for a priority
+# without a deadline the alert's own sets one. When a deadline passes
+# without READ, the member's desks get a reminder, the sender's desks learn
+# who is overdue, and the member's fallback contacts (members.toml) are told.
+flash = )"
+    << opt(d.deadlines.flash) << R"(
+urgent = )"
+    << opt(d.deadlines.urgent) << R"(
+routine = )"
+    << opt(d.deadlines.routine) << R"(
+# Deadlines per recipient, one window apart: the second escalates again.
+max_escalations = )"
+    << d.deadlines.max_escalations << R"(
+# How often passed deadlines are looked for (an escalation is at most this
+# late, plus any time the server was down).
+check_interval = )"
+    << t(d.deadlines.check_interval) << R"(
+
+[presence]
+# A desk connection that declared itself on duty and answers nothing, not
+# even the server's Ping, for this long stops counting as on duty until it
+# answers again. A FLASH or URGENT to a member with no desk on duty goes to
+# its fallback contacts at once.
+stall_after = )"
+    << t(d.presence.stall_after) << R"(
+# How often this node refreshes its desks' presence in the database; the
+# rows of a node not refreshed for three times this count for nothing.
+heartbeat = )"
+    << t(d.presence.heartbeat) << R"(
 
 [log]
 # trace, debug, info, warn or error.

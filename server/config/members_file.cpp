@@ -46,6 +46,16 @@ void read_members(table_reader& top, members_file& out) {
     core::member_info m;
     bool ok = r.read_string("code", m.code, true, "a member code such as \"AT\"");
     ok = r.read_string("name", m.name, true, "the member's name") && ok;
+    if (const auto* list = r.array("fallback")) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const auto* entry = list->get(i)->as_string();
+        if (entry)
+          m.fallback.push_back(entry->get());
+        else
+          r.expected(at("fallback", i), "a member code or a principal's certificate name",
+                     *list->get(i));
+      }
+    }
     r.finish();
     if (ok) out.members.push_back(std::move(m));
   });
@@ -170,6 +180,7 @@ core::tlp default_clearance(core::role r) {
     case core::role::auditor:
       return core::tlp::red;
     case core::role::admin:
+    case core::role::coordinator:
       return core::tlp::clear;
   }
   return core::tlp::clear;

@@ -176,6 +176,39 @@ void read_audit(table_reader r, audit_section& a, const fs::path& base) {
   r.finish();
 }
 
+// "none" or a duration.
+void read_optional_duration(table_reader& r, std::string_view key, std::optional<duration>& out) {
+  const auto* node = r.node(key);
+  if (!node) return;
+  const auto* text = node->as_string();
+  if (text && text->get() == "none") {
+    out.reset();
+    return;
+  }
+  auto d = text ? parse_duration(text->get()) : std::nullopt;
+  if (!d || d->count() <= 0) {
+    r.expected(key, "a duration such as \"15m\" or \"none\"", *node);
+    return;
+  }
+  out = *d;
+}
+
+void read_deadlines(table_reader r, deadlines_section& d) {
+  read_optional_duration(r, "flash", d.flash);
+  read_optional_duration(r, "urgent", d.urgent);
+  read_optional_duration(r, "routine", d.routine);
+  r.read_count("max_escalations", d.max_escalations, 1, 100);
+  r.read_duration("check_interval", d.check_interval,
+                  core::duration{std::chrono::milliseconds(100)});
+  r.finish();
+}
+
+void read_presence(table_reader r, presence_section& p) {
+  r.read_duration("stall_after", p.stall_after, core::duration{std::chrono::seconds(1)});
+  r.read_duration("heartbeat", p.heartbeat, core::duration{std::chrono::seconds(1)});
+  r.finish();
+}
+
 void read_log(table_reader r, log_section& l) {
   r.read_choice("level", l.level, {"trace", "debug", "info", "warn", "error"});
   r.read_choice("format", l.format, {"text", "json"});
@@ -196,6 +229,8 @@ server_config parse_server_config(const toml::table& root, const std::string& pa
   read_registry(top.section("registry"), c.registry, base);
   read_alerts(top.section("alerts"), c.alerts, c.publish_rate);
   read_audit(top.section("audit"), c.audit, base);
+  read_deadlines(top.section("deadlines"), c.deadlines);
+  read_presence(top.section("presence"), c.presence);
   read_log(top.section("log"), c.log);
   top.finish();
   if (!problems.empty()) throw config_error(path, std::move(problems));

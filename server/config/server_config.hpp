@@ -125,6 +125,24 @@ struct audit_section {
 };
 
 // [log]
+// Read deadlines for each priority (nullopt: none); see rapid/deadlines.hpp.
+struct deadlines_section {
+  std::optional<duration> flash = std::chrono::minutes(15);
+  std::optional<duration> urgent = std::chrono::hours(2);
+  std::optional<duration> routine;
+  std::uint32_t max_escalations = 2;  // deadlines per recipient, one window apart
+  duration check_interval = 1s;       // how often passed deadlines are looked for
+};
+
+struct presence_section {
+  // A desk on duty that sends nothing, not even a Pong to the server's Ping,
+  // for this long stops counting as on duty (until it answers again).
+  duration stall_after = 45s;
+  // How often this node refreshes its desks' presence in the database;
+  // another node's rows count for three times this.
+  duration heartbeat = 10s;
+};
+
 struct log_section {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text or json
@@ -140,6 +158,8 @@ struct server_config {
   core::alert_limits alerts;          // [alerts]: limits on one alert
   publish_rate_section publish_rate;  // [alerts]: limits on a member's publishes
   audit_section audit;
+  deadlines_section deadlines;
+  presence_section presence;
   log_section log;
 };
 

@@ -41,12 +41,34 @@ inline constexpr std::string_view stream_open = "stream.open";
 inline constexpr std::string_view stream_close = "stream.close";
 inline constexpr std::string_view http_denied = "http.denied";
 inline constexpr std::string_view audit_query = "audit.query";
+// Rapid response: a recipient's signed receipt (recorded, a duplicate, or
+// refused); a read deadline passed (reminder, sender told, fallback told);
+// a FLASH or URGENT went to members with no desk on duty; a member's duty
+// state changed.
+inline constexpr std::string_view receipt = "receipt.record";
+inline constexpr std::string_view deadline_escalate = "deadline.escalate";
+inline constexpr std::string_view no_desk_on_duty = "deadline.no_desk_on_duty";
+inline constexpr std::string_view presence_change = "presence.change";
 
 // Every action above, for checks of what a query may ask for.
-inline constexpr std::string_view all[] = {
-    server_start, config_reload, authenticate, authentication_failures, publish,     subscribe,
-    deliver,      withhold,      ack,          protocol_error,          stream_open, stream_close,
-    http_denied,  audit_query};
+inline constexpr std::string_view all[] = {server_start,
+                                           config_reload,
+                                           authenticate,
+                                           authentication_failures,
+                                           publish,
+                                           subscribe,
+                                           deliver,
+                                           withhold,
+                                           ack,
+                                           protocol_error,
+                                           stream_open,
+                                           stream_close,
+                                           http_denied,
+                                           audit_query,
+                                           receipt,
+                                           deadline_escalate,
+                                           no_desk_on_duty,
+                                           presence_change};
 }  // namespace audit_action
 
 }  // namespace liaison::core

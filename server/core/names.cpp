@@ -53,10 +53,23 @@ constexpr table<entity_type, 9> entity_types{{{entity_type::person, "PERSON"},
                                               {entity_type::location, "LOCATION"},
                                               {entity_type::organisation, "ORGANISATION"},
                                               {entity_type::document, "DOCUMENT"}}};
-constexpr table<role, 4> roles{{{role::desk, "desk"},
+constexpr table<role, 5> roles{{{role::desk, "desk"},
                                 {role::partner, "partner"},
                                 {role::auditor, "auditor"},
-                                {role::admin, "admin"}}};
+                                {role::admin, "admin"},
+                                {role::coordinator, "coordinator"}}};
+constexpr table<receipt_state, 3> receipt_states{{{receipt_state::delivered, "DELIVERED"},
+                                                  {receipt_state::read, "READ"},
+                                                  {receipt_state::actioned, "ACTIONED"}}};
+constexpr table<duty_state, 3> duty_states{{{duty_state::on_duty, "ON_DUTY"},
+                                            {duty_state::off_duty, "OFF_DUTY"},
+                                            {duty_state::unreachable, "UNREACHABLE"}}};
+constexpr table<notice_kind, 6> notice_kinds{{{notice_kind::receipt, "RECEIPT"},
+                                              {notice_kind::reminder, "REMINDER"},
+                                              {notice_kind::overdue, "OVERDUE"},
+                                              {notice_kind::escalation, "ESCALATION"},
+                                              {notice_kind::no_desk_on_duty, "NO_DESK_ON_DUTY"},
+                                              {notice_kind::presence, "PRESENCE"}}};
 
 template <class Enum, std::size_t N>
 std::string_view name_of(const table<Enum, N>& t, Enum v) {
@@ -124,6 +137,15 @@ std::string_view to_string(entity_type v) {
 std::string_view to_string(role v) {
   return name_of(roles, v);
 }
+std::string_view to_string(receipt_state v) {
+  return name_of(receipt_states, v);
+}
+std::string_view to_string(duty_state v) {
+  return name_of(duty_states, v);
+}
+std::string_view to_string(notice_kind v) {
+  return name_of(notice_kinds, v);
+}
 
 template <>
 std::optional<alert_kind> parse_name<alert_kind>(std::string_view t) {
@@ -161,6 +183,18 @@ template <>
 std::optional<role> parse_name<role>(std::string_view t) {
   return value_of(roles, t);
 }
+template <>
+std::optional<receipt_state> parse_name<receipt_state>(std::string_view t) {
+  return value_of(receipt_states, t);
+}
+template <>
+std::optional<duty_state> parse_name<duty_state>(std::string_view t) {
+  return value_of(duty_states, t);
+}
+template <>
+std::optional<notice_kind> parse_name<notice_kind>(std::string_view t) {
+  return value_of(notice_kinds, t);
+}
 
 template <>
 std::string accepted_names<alert_kind>() {
@@ -197,6 +231,10 @@ std::string accepted_names<entity_type>() {
 template <>
 std::string accepted_names<role>() {
   return joined(roles);
+}
+template <>
+std::string accepted_names<receipt_state>() {
+  return joined(receipt_states);
 }
 
 std::string role_phrase(role r) {

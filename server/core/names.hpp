@@ -4,6 +4,7 @@
 // unknown name.
 #pragma once
 
+#include "core/rapid.hpp"
 #include "core/types.hpp"
 
 #include <optional>
@@ -20,6 +21,9 @@ std::string_view to_string(source_reliability v);
 std::string_view to_string(information_reliability v);
 std::string_view to_string(entity_type v);
 std::string_view to_string(role v);
+std::string_view to_string(receipt_state v);
+std::string_view to_string(duty_state v);
+std::string_view to_string(notice_kind v);
 // "a desk principal", "an auditor principal": the role with its article.
 std::string role_phrase(role r);
 
@@ -44,6 +48,12 @@ template <>
 std::optional<entity_type> parse_name<entity_type>(std::string_view text);
 template <>
 std::optional<role> parse_name<role>(std::string_view text);
+template <>
+std::optional<receipt_state> parse_name<receipt_state>(std::string_view text);
+template <>
+std::optional<duty_state> parse_name<duty_state>(std::string_view text);
+template <>
+std::optional<notice_kind> parse_name<notice_kind>(std::string_view text);
 
 // "FLASH|URGENT|ROUTINE": the accepted names, for error messages.
 template <class Enum>
@@ -67,5 +77,7 @@ template <>
 std::string accepted_names<entity_type>();
 template <>
 std::string accepted_names<role>();
+template <>
+std::string accepted_names<receipt_state>();
 
 }  // namespace liaison::core

@@ -3,9 +3,12 @@
 // returns. Plain data shared by broker/ and store/; no I/O.
 #pragma once
 
+#include "core/audit_event.hpp"
 #include "core/error.hpp"
+#include "core/rapid.hpp"
 #include "core/types.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,6 +38,15 @@ struct publish_request {
   std::optional<time_point> expires_at;
   std::string in_reply_to;
   std::string case_reference;
+
+  // Rapid response, decided at admission and committed with the alert (a
+  // duplicate commits none of it):
+  // each recipient member's read deadline is this long after the commit;
+  std::optional<duration> read_window;
+  // notices to send (their alert_seq is filled in at the commit), with the
+  // audit row that explains them (no desk on duty).
+  std::vector<notice> notices;
+  std::optional<audit_event> notices_audit;
 };
 
 struct publish_outcome {
@@ -54,9 +66,19 @@ struct consumer_key {
   friend bool operator==(const consumer_key&, const consumer_key&) = default;
 };
 
+// The lanes of a consumer with Subscribe.lanes: one per priority.
+inline constexpr std::size_t lane_count = 3;
+inline std::size_t lane_index(priority p) {
+  return static_cast<std::size_t>(p) - 1;
+}
+inline priority lane_priority(std::size_t index) {
+  return static_cast<priority>(index + 1);
+}
+
 struct consumer_state {
-  std::uint64_t cursor = 0;    // last acknowledged seq
-  std::uint64_t log_head = 0;  // highest committed seq when the state was read
+  std::uint64_t cursor = 0;                       // last acknowledged seq (the lowest lane's)
+  std::array<std::uint64_t, lane_count> lanes{};  // each lane's last acknowledged seq
+  std::uint64_t log_head = 0;                     // highest committed seq when the state was read
 };
 
 // Alerts for one member after a seq, in seq order. Every seq up to and

@@ -51,6 +51,18 @@ std::vector<std::string> registry::check(const registry_data& data) {
     else if (!p.member.empty() && !codes.contains(p.member))
       problems.push_back("principal '" + p.id + "' names unknown member '" + p.member + "'");
   }
+  for (const auto& m : data.members) {
+    std::set<std::string, std::less<>> seen;
+    for (const auto& f : m.fallback) {
+      if (!seen.insert(f).second)
+        problems.push_back("member '" + m.code + "' names fallback '" + f + "' twice");
+      else if (f == m.code)
+        problems.push_back("member '" + m.code + "' names itself as its own fallback");
+      else if (!codes.contains(f) && !principal_ids.contains(f))
+        problems.push_back("member '" + m.code + "' names fallback '" + f +
+                           "', which is neither a member code nor a principal");
+    }
+  }
   std::set<std::string, std::less<>> key_ids;
   for (const auto& k : data.keys) {
     if (k.key_id.empty()) problems.push_back("a signing key has an empty key id");
@@ -94,6 +106,26 @@ const principal* registry::find_principal(std::string_view id) const {
 const signing_key* registry::find_key(std::string_view key_id) const {
   auto it = keys_.find(key_id);
   return it == keys_.end() ? nullptr : &data_.keys[it->second];
+}
+
+audience registry::fallback_of(std::string_view member) const {
+  audience out;
+  const auto* m = find_member(member);
+  if (!m) return out;
+  for (const auto& f : m->fallback) {
+    if (find_member(f))
+      out.members.push_back(f);
+    else
+      out.principals.push_back(f);
+  }
+  return out;
+}
+
+std::vector<std::string> registry::coordinators() const {
+  std::vector<std::string> out;
+  for (const auto& p : data_.principals)
+    if (p.role == role::coordinator) out.push_back(p.id);
+  return out;
 }
 
 result<recipient_set> registry::expand(const std::vector<std::string>& recipients,

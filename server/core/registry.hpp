@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/rapid.hpp"
 #include "core/types.hpp"
 
 #include <map>
@@ -16,6 +17,11 @@ namespace liaison::core {
 struct member_info {
   std::string code;  // e.g. "AT"
   std::string name;  // e.g. "Austria"
+  // Who is told when the member misses a read deadline or has no desk on
+  // duty for a FLASH or URGENT alert: member codes (their desks) and
+  // principals' certificate names (e.g. a national backup desk, the task
+  // force's coordination desk).
+  std::vector<std::string> fallback;
 };
 
 struct group_info {
@@ -51,6 +57,12 @@ class registry {
   const group_info* find_group(std::string_view name) const;
   const principal* find_principal(std::string_view id) const;
   const signing_key* find_key(std::string_view key_id) const;
+
+  // The fallback contacts of `member` as an audience (member codes and
+  // principal ids), empty for an unknown member or one without any.
+  audience fallback_of(std::string_view member) const;
+  // Principals of role coordinator.
+  std::vector<std::string> coordinators() const;
 
   // Expands member codes and group names into member codes. A group never
   // includes the sender (then listed in left_out); naming the sender's own

@@ -54,7 +54,10 @@ enum class entity_type {
   document
 };
 
-enum class role { desk, partner, auditor, admin };
+// coordinator: the task force's coordination desk. It publishes and
+// receives no alerts; it receives the notices addressed to it (a member's
+// fallback contact) and may ask for presence and any alert's status.
+enum class role { desk, partner, auditor, admin, coordinator };
 
 struct entity {
   entity_type type;
@@ -83,6 +86,7 @@ struct alert {
   std::optional<time_point> expires_at;
   std::string in_reply_to;
   std::string case_reference;
+  std::uint32_t read_within_seconds = 0;  // 0: the server's deadline for the priority
 };
 
 // The signed form, exactly as received.

@@ -1,5 +1,6 @@
 #include "net/http_api.hpp"
 
+#include "core/names.hpp"
 #include "core/time_text.hpp"
 #include "net/await_callback.hpp"
 #include "protocol/codec.hpp"
@@ -62,12 +63,38 @@ awaitable<http_reply> publish(request_context& ctx) {
   co_return json_reply(outcome->duplicate ? 200 : 201, body.dump());
 }
 
+// GET /v1/presence: every member's duty state (the same answer as the
+// native QueryPresence), for operators, auditors and the coordination desk.
+awaitable<http_reply> presence(request_context& ctx) {
+  auto& exchange = ctx.exchange;
+  const auto& who = *ctx.who;
+  auto start = [&](std::function<void(core::result<std::vector<core::member_presence>>)> done) {
+    exchange.query_presence(who, std::move(done));
+  };
+  auto members =
+      co_await await_callback<core::result<std::vector<core::member_presence>>>(std::move(start));
+  if (!members) co_return error_reply(members.error());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& m : *members)
+    rows.push_back(
+        {{"member", m.member},
+         {"state", core::to_string(m.state)},
+         {"since", m.since ? nlohmann::json(core::to_rfc3339(*m.since)) : nlohmann::json()},
+         {"desks_connected", m.desks_connected},
+         {"desks_on_duty", m.desks_on_duty}});
+  nlohmann::json body{{"at", core::to_rfc3339(exchange.now())}, {"members", rows}};
+  co_return json_reply(200, body.dump());
+}
+
 }  // namespace
 
 void add_core_routes(http_router& router, std::function<std::string()> metrics) {
   router.add("GET", "/healthz", {}, healthz);
   router.add("GET", "/readyz", {}, readyz);
   router.add("POST", "/v1/alerts", {core::role::desk}, publish);
+  router.add("GET", "/v1/presence",
+             {core::role::admin, core::role::auditor, core::role::coordinator, core::role::desk},
+             presence);
   router.add("GET", "/metrics", {core::role::admin},
              [metrics = std::move(metrics)](request_context&) -> awaitable<http_reply> {
                http_reply reply;

@@ -5,7 +5,8 @@
 namespace liaison::net {
 
 session::limits stream_session_limits(const config::https_section& https,
-                                      const config::audit_section& audit) {
+                                      const config::audit_section& audit,
+                                      const config::presence_section& presence) {
   session::limits l;
   l.max_frame_bytes = static_cast<std::uint32_t>(https.max_body_bytes);
   l.max_in_flight_publishes = https.stream_max_in_flight_publishes;
@@ -17,6 +18,7 @@ session::limits stream_session_limits(const config::https_section& https,
   l.keepalive_interval = https.stream_ping_interval;
   l.delivery_row_interval = audit.delivery_row_interval;
   l.delivery_row_max_seqs = audit.delivery_row_max_seqs;
+  l.stall_after = presence.stall_after;
   return l;
 }
 

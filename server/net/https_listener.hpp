@@ -42,7 +42,8 @@ boost::asio::awaitable<void> run_https_session(boost::asio::ip::tcp::socket sock
 
 // The session limits of a WebSocket stream, from [https] and [audit].
 session::limits stream_session_limits(const config::https_section& https,
-                                      const config::audit_section& audit);
+                                      const config::audit_section& audit,
+                                      const config::presence_section& presence);
 
 class https_listener {
  public:

@@ -29,6 +29,7 @@ constexpr session::transport_profile native_profile{
     core::audit_action::protocol_error,
     /*bad_frame_ends_connection=*/true,
     /*error_frame_on_limit_close=*/true,
+    /*ping_frames=*/true,
 };
 
 // The native transport: the TLS stream, the frame splitter, the driver.
@@ -209,7 +210,8 @@ awaitable<void> serve(connection_ptr c, std::uint64_t registration) {
 }  // namespace
 
 session::limits native_session_limits(const config::native_section& native,
-                                      const config::audit_section& audit) {
+                                      const config::audit_section& audit,
+                                      const config::presence_section& presence) {
   session::limits l;
   l.max_frame_bytes = native.max_frame_bytes;
   l.max_in_flight_publishes = native.max_in_flight_publishes;
@@ -220,6 +222,7 @@ session::limits native_session_limits(const config::native_section& native,
   l.keepalive_interval = {};  // native clients send Ping frames themselves
   l.delivery_row_interval = audit.delivery_row_interval;
   l.delivery_row_max_seqs = audit.delivery_row_max_seqs;
+  l.stall_after = presence.stall_after;
   return l;
 }
 

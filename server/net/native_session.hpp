@@ -31,7 +31,8 @@ struct native_context {
 
 // The session limits of a native connection, from [native] and [audit].
 session::limits native_session_limits(const config::native_section& native,
-                                      const config::audit_section& audit);
+                                      const config::audit_section& audit,
+                                      const config::presence_section& presence);
 
 // Serves `socket` (whose executor is the connection's strand) to its end.
 // Never throws.

@@ -31,6 +31,32 @@ class strand_port final : public broker::exchange_port {
                      on_strand(std::move(done)));
   }
   void audit(core::audit_event event) override { inner_.audit(std::move(event)); }
+  std::unique_ptr<broker::connection_handle> attach(const core::principal& who,
+                                                    std::shared_ptr<broker::notice_sink> notices,
+                                                    bool on_duty) override {
+    return inner_.attach(who, std::move(notices), on_duty);
+  }
+  void send_receipt(const core::principal& who, const core::receipt& decoded,
+                    const core::signed_receipt& signed_receipt,
+                    std::function<void(core::result<core::receipt_outcome>)> done) override {
+    inner_.send_receipt(who, decoded, signed_receipt, on_strand(std::move(done)));
+  }
+  void reject_receipt(const core::principal& who, const core::error& why) override {
+    inner_.reject_receipt(who, why);
+  }
+  void fetch_notices(const core::principal& who, std::uint64_t after_id, std::size_t limit,
+                     std::function<void(core::result<std::vector<core::notice>>)> done) override {
+    inner_.fetch_notices(who, after_id, limit, on_strand(std::move(done)));
+  }
+  void query_status(const core::principal& who, std::string alert_id, std::string origin,
+                    std::function<void(core::result<core::alert_status>)> done) override {
+    inner_.query_status(who, std::move(alert_id), std::move(origin), on_strand(std::move(done)));
+  }
+  void query_presence(
+      const core::principal& who,
+      std::function<void(core::result<std::vector<core::member_presence>>)> done) override {
+    inner_.query_presence(who, on_strand(std::move(done)));
+  }
 
  private:
   template <class Result>

@@ -42,6 +42,7 @@ constexpr session::transport_profile stream_profile{
     core::audit_action::stream_close,
     /*bad_frame_ends_connection=*/false,
     /*error_frame_on_limit_close=*/false,
+    /*ping_frames=*/false,  // the stream's keep-alive pings; a pong is traffic
 };
 
 struct stream_connection {

@@ -127,6 +127,28 @@ std::string serialize(const v1::Frame& frame, wire_format format) {
   return out;
 }
 
+void receipt_to_wire(const core::signed_receipt& r, v1::SignedReceipt* out) {
+  out->set_payload(r.payload);
+  out->set_signature(r.signature);
+  out->set_key_id(r.key_id);
+}
+
+void notice_to_wire(const core::notice& n, v1::Notice* out) {
+  out->set_id(n.id);
+  out->set_kind(static_cast<v1::NoticeKind>(n.kind));
+  to_wire(n.at, out->mutable_at());
+  out->set_alert_id(n.alert_id);
+  out->set_origin(n.origin);
+  out->set_alert_seq(n.alert_seq);
+  if (n.prio) out->set_priority(static_cast<v1::Priority>(*n.prio));
+  for (const auto& m : n.members) out->add_members(m);
+  out->set_level(n.level);
+  if (n.deadline) to_wire(*n.deadline, out->mutable_deadline());
+  if (n.receipt) receipt_to_wire(*n.receipt, out->mutable_receipt());
+  if (n.duty) out->set_duty(static_cast<v1::DutyState>(*n.duty));
+  out->set_text(core::to_valid_utf8(n.text));
+}
+
 struct reply_writer {
   v1::Frame& frame;
   void operator()(const welcome& w) const {
@@ -155,8 +177,65 @@ struct reply_writer {
     out->set_consumer(s.consumer);
     out->set_cursor(s.cursor);
     out->set_resume_after(s.resume_after);
+    for (const auto& l : s.lanes) {
+      auto* lane = out->add_lanes();
+      lane->set_lane(static_cast<v1::Priority>(l.lane));
+      lane->set_cursor(l.cursor);
+      lane->set_resume_after(l.resume_after);
+    }
   }
   void operator()(const pong& p) const { frame.mutable_pong()->set_nonce(p.nonce); }
+  void operator()(const server_ping& p) const { frame.mutable_ping()->set_nonce(p.nonce); }
+  void operator()(const duty_set& d) const {
+    auto* out = frame.mutable_duty_set();
+    out->set_on_duty(d.on_duty);
+    out->set_counted(d.counted);
+  }
+  void operator()(const receipt_result& r) const {
+    auto* out = frame.mutable_receipt_result();
+    out->set_alert_id(r.alert_id);
+    out->set_state(static_cast<v1::ReceiptState>(r.outcome.state));
+    out->set_id(r.outcome.id);
+    out->set_duplicate(r.outcome.duplicate);
+    to_wire(r.outcome.recorded_at, out->mutable_recorded_at());
+  }
+  void operator()(const core::notice& n) const { notice_to_wire(n, frame.mutable_notice()); }
+  void operator()(const notices& n) const {
+    auto* out = frame.mutable_notices();
+    for (const auto& item : n.items) notice_to_wire(item, out->add_notices());
+    out->set_more(n.more);
+  }
+  void operator()(const core::alert_status& s) const {
+    auto* out = frame.mutable_alert_status();
+    out->set_alert_id(s.alert_id);
+    out->set_origin(s.origin);
+    out->set_seq(s.seq);
+    out->set_priority(static_cast<v1::Priority>(s.prio));
+    to_wire(s.committed_at, out->mutable_committed_at());
+    out->set_withdrawn(s.withdrawn);
+    out->set_alert_sha256(s.alert_sha256);
+    for (const auto& row : s.rows) {
+      auto* r = out->add_recipients();
+      r->set_member(row.member);
+      if (row.state) r->set_state(static_cast<v1::ReceiptState>(*row.state));
+      for (const auto& receipt : row.receipts) receipt_to_wire(receipt, r->add_receipts());
+      if (row.deadline) to_wire(*row.deadline, r->mutable_deadline());
+      r->set_escalations(row.escalations);
+      r->set_closed_by(row.closed_by);
+    }
+  }
+  void operator()(const presence& p) const {
+    auto* out = frame.mutable_presence();
+    to_wire(p.at, out->mutable_at());
+    for (const auto& m : p.members) {
+      auto* row = out->add_members();
+      row->set_member(m.member);
+      row->set_state(static_cast<v1::DutyState>(m.state));
+      if (m.since) to_wire(*m.since, row->mutable_since());
+      row->set_desks_connected(m.desks_connected);
+      row->set_desks_on_duty(m.desks_on_duty);
+    }
+  }
   void operator()(const core::error& e) const {
     auto* out = frame.mutable_error();
     out->set_code(static_cast<v1::ErrorCode>(e.code));
@@ -175,7 +254,8 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
   out.correlation_id = frame.correlation_id();
   switch (frame.body_case()) {
     case v1::Frame::kHello:
-      out.body = hello{frame.hello().client(), frame.hello().protocol_version()};
+      out.body =
+          hello{frame.hello().client(), frame.hello().protocol_version(), frame.hello().on_duty()};
       break;
     case v1::Frame::kPublish: {
       const auto& e = frame.publish().envelope();
@@ -194,14 +274,38 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
       }
       sub.take_over = s.take_over();
       sub.client_instance = s.client_instance();
+      sub.lanes = s.lanes();
       out.body = std::move(sub);
       break;
     }
-    case v1::Frame::kAck:
-      out.body = ack{frame.ack().consumer(), frame.ack().up_to_seq()};
+    case v1::Frame::kAck: {
+      auto lane = enum_from_wire<core::priority>(frame.ack().lane(), 3, "lane");
+      if (!lane) return lane.error();
+      out.body = ack{frame.ack().consumer(), frame.ack().up_to_seq(), *lane};
       break;
+    }
     case v1::Frame::kPing:
       out.body = ping{frame.ping().nonce()};
+      break;
+    case v1::Frame::kPong:
+      out.body = client_pong{frame.pong().nonce()};
+      break;
+    case v1::Frame::kSetDuty:
+      out.body = set_duty{frame.set_duty().on_duty()};
+      break;
+    case v1::Frame::kSendReceipt: {
+      const auto& r = frame.send_receipt().receipt();
+      out.body = send_receipt{core::signed_receipt{r.payload(), r.signature(), r.key_id()}};
+      break;
+    }
+    case v1::Frame::kFetchNotices:
+      out.body = fetch_notices{frame.fetch_notices().after_id(), frame.fetch_notices().limit()};
+      break;
+    case v1::Frame::kQueryStatus:
+      out.body = query_status{frame.query_status().alert_id(), frame.query_status().origin()};
+      break;
+    case v1::Frame::kQueryPresence:
+      out.body = query_presence{};
       break;
     case v1::Frame::BODY_NOT_SET:
       return invalid("the Frame has no body");
@@ -292,6 +396,7 @@ std::string shared_deliver_fields(const core::stored_alert& alert, wire_format f
     e->set_key_id(alert.signed_bytes.key_id);
     to_wire(alert.received_at, d->mutable_received_at());
     for (const auto& m : alert.recipients.members) d->add_recipients(m);
+    d->set_lane(static_cast<v1::Priority>(alert.prio));
     // {"deliver":{"seq":...}} -> "seq":...}}
     auto text = serialize(frame, format);
     constexpr std::string_view open = R"({"deliver":{)";
@@ -311,6 +416,8 @@ std::string shared_deliver_fields(const core::stored_alert& alert, wire_format f
   std::size_t len =
       varint_field_size(alert.seq) + message_field_size(envelope_len) + message_field_size(ts_len);
   for (const auto& m : alert.recipients.members) len += 1 + varint_size(m.size()) + m.size();
+  const auto lane = static_cast<std::uint64_t>(alert.prio);
+  len += varint_field_size(lane);
   std::string out;
   out.reserve(len);
   put_varint_field(out, 0x10, alert.seq);       // Deliver.seq = 2
@@ -327,6 +434,7 @@ std::string shared_deliver_fields(const core::stored_alert& alert, wire_format f
     put_varint(out, m.size());
     out.append(m);
   }
+  put_varint_field(out, 0x30, lane);  // Deliver.lane = 6
   return out;
 }
 
@@ -429,7 +537,44 @@ core::result<core::alert> decode_alert(std::string_view payload) {
   }
   out.in_reply_to = a.in_reply_to();
   out.case_reference = a.case_reference();
+  out.read_within_seconds = a.read_within_seconds();
   return out;
+}
+
+core::result<core::receipt> decode_receipt(std::string_view payload) {
+  v1::Receipt r;
+  if (auto parsed = parse(payload, wire_format::binary, r, "Receipt"); !parsed)
+    return parsed.error();
+  core::receipt out;
+  out.alert_id = r.alert_id();
+  out.origin = r.origin();
+  out.alert_sha256 = r.alert_sha256();
+  auto state = enum_from_wire<core::receipt_state>(r.state(), 3, "receipt state");
+  if (!state) return state.error();
+  out.state = *state;
+  if (r.has_at()) {
+    if (!valid_timestamp(r.at())) return invalid("the receipt's time is out of range");
+    out.at = from_wire(r.at());
+  }
+  out.member = r.member();
+  out.note = r.note();
+  return out;
+}
+
+std::string encode_receipt(const core::receipt& r) {
+  v1::Receipt out;
+  out.set_alert_id(r.alert_id);
+  out.set_origin(r.origin);
+  out.set_alert_sha256(r.alert_sha256);
+  if (r.state) out.set_state(static_cast<v1::ReceiptState>(*r.state));
+  if (r.at) to_wire(*r.at, out.mutable_at());
+  out.set_member(r.member);
+  out.set_note(r.note);
+  return out.SerializeAsString();
+}
+
+std::string encode_notice(const core::notice& n, wire_format format) {
+  return encode_reply(0, n, format);
 }
 
 }  // namespace liaison::protocol

@@ -45,6 +45,14 @@ deliver_parts encode_deliver_parts(const core::stored_alert& alert, std::string_
 // accepted too). INVALID_ARGUMENT on malformed JSON, bad base64 or unknown fields.
 core::result<core::envelope> decode_envelope_json(std::string_view json);
 
+// A notice pushed to a connection (correlation_id 0).
+std::string encode_notice(const core::notice& n, wire_format format);
+
+// The receipt inside a signed payload: INVALID_ARGUMENT as for decode_alert.
+core::result<core::receipt> decode_receipt(std::string_view payload);
+// A receipt's payload as a desk signs it (clients, tests).
+std::string encode_receipt(const core::receipt& r);
+
 // The alert inside a signed payload. INVALID_ARGUMENT when the bytes are not
 // an Alert, hold unknown fields, or an enum value outside the known range.
 core::result<core::alert> decode_alert(std::string_view payload);

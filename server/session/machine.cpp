@@ -65,6 +65,11 @@ steady_time machine::next_deadline() const {
   if (flush_due_) d = std::min(d, *flush_due_);
   if (limits_.keepalive_interval.count() > 0 && !keepalive_queued_)
     d = std::min(d, last_write_ + limits_.keepalive_interval);
+  if (duty_declared_ && !stalled_) {
+    if (profile_.ping_frames && !duty_ping_queued_)
+      d = std::min(d, last_activity_ + limits_.stall_after / 3);
+    d = std::min(d, last_activity_ + limits_.stall_after);
+  }
   return d;
 }
 
@@ -83,9 +88,25 @@ void machine::after_input(bool was_reading) {
 void machine::on_request(protocol::request request, steady_time now) {
   if (ended_ || closing_) return;
   const bool was_reading = reading();
-  last_activity_ = now;
+  touched(now);
   dispatch(request.correlation_id, request.body);
   after_input(was_reading);
+}
+
+void machine::touched(steady_time now) {
+  last_activity_ = now;
+  duty_ping_queued_ = false;
+  if (stalled_) {
+    stalled_ = false;
+    update_duty();
+  }
+}
+
+void machine::update_duty() {
+  const bool counted = on_duty_counted();
+  if (counted == duty_counted_ || !attachment_) return;
+  duty_counted_ = counted;
+  attachment_->set_on_duty(counted);
 }
 
 void machine::dispatch(std::uint64_t cid, protocol::request_body& body) {
@@ -97,6 +118,12 @@ void machine::dispatch(std::uint64_t cid, protocol::request_body& body) {
   if (auto* s = std::get_if<protocol::subscribe>(&body)) return on_subscribe(cid, *s);
   if (auto* a = std::get_if<protocol::ack>(&body)) return on_ack(cid, *a);
   if (auto* pg = std::get_if<protocol::ping>(&body)) return reply(cid, protocol::pong{pg->nonce});
+  if (std::get_if<protocol::client_pong>(&body)) return;  // the traffic is what counts
+  if (auto* d = std::get_if<protocol::set_duty>(&body)) return on_set_duty(cid, *d);
+  if (auto* r = std::get_if<protocol::send_receipt>(&body)) return on_send_receipt(cid, *r);
+  if (auto* f = std::get_if<protocol::fetch_notices>(&body)) return on_fetch_notices(cid, *f);
+  if (auto* q = std::get_if<protocol::query_status>(&body)) return on_query_status(cid, *q);
+  if (std::get_if<protocol::query_presence>(&body)) return on_query_presence(cid);
 }
 
 void machine::on_hello(std::uint64_t cid, const protocol::hello& h) {
@@ -110,6 +137,102 @@ void machine::on_hello(std::uint64_t cid, const protocol::hello& h) {
   greeted_ = true;
   reply(cid, protocol::welcome{who_, server_name_, limits_.max_frame_bytes,
                                static_cast<std::uint32_t>(limits_.max_in_flight_publishes)});
+  // Notices reach the connection from now on; a desk counts in its
+  // member's presence (on duty if it says so).
+  duty_declared_ = h.on_duty && who_.role == core::role::desk;
+  duty_counted_ = duty_declared_;
+  attachment_ = port_.attach(who_, out_, duty_declared_);
+}
+
+// --- rapid response ---
+
+void machine::on_set_duty(std::uint64_t cid, const protocol::set_duty& d) {
+  if (who_.role != core::role::desk)
+    return reply(cid, core::make_error(core::errc::permission_denied,
+                                       core::role_phrase(who_.role) +
+                                           " is never on duty; only a desk's connection is"));
+  duty_declared_ = d.on_duty;
+  update_duty();
+  reply(cid, protocol::duty_set{duty_declared_, on_duty_counted()});
+}
+
+bool machine::take_request_slot(std::uint64_t cid) {
+  if (requests_in_flight_ >= limits_.max_in_flight_requests) {
+    reply(cid, core::make_error(core::errc::resource_exhausted,
+                                "at most " + std::to_string(limits_.max_in_flight_requests) +
+                                    " receipts and queries in flight per connection; wait for "
+                                    "their answers"));
+    return false;
+  }
+  ++requests_in_flight_;
+  return true;
+}
+
+void machine::answer(std::uint64_t cid, const protocol::reply_body& body) {
+  if (requests_in_flight_ > 0) --requests_in_flight_;
+  if (!ended_) reply(cid, body);
+}
+
+void machine::on_send_receipt(std::uint64_t cid, const protocol::send_receipt& r) {
+  auto decoded = protocol::decode_receipt(r.receipt.payload);
+  if (!decoded) {
+    port_.reject_receipt(who_, decoded.error());
+    return reply(cid, decoded.error());
+  }
+  if (!take_request_slot(cid)) return;
+  std::weak_ptr<machine> weak = weak_from_this();
+  auto alert_id = decoded->alert_id;
+  port_.send_receipt(who_, *decoded, r.receipt,
+                     [weak, cid, alert_id](core::result<core::receipt_outcome> result) {
+                       auto self = weak.lock();
+                       if (!self) return;
+                       if (result)
+                         self->answer(cid, protocol::receipt_result{alert_id, *result});
+                       else
+                         self->answer(cid, result.error());
+                     });
+}
+
+void machine::on_fetch_notices(std::uint64_t cid, const protocol::fetch_notices& f) {
+  constexpr std::uint32_t max_notices = 500, default_notices = 100;
+  const std::size_t limit = f.limit == 0 ? default_notices : std::min(f.limit, max_notices);
+  if (!take_request_slot(cid)) return;
+  std::weak_ptr<machine> weak = weak_from_this();
+  port_.fetch_notices(who_, f.after_id, limit + 1,
+                      [weak, cid, limit](core::result<std::vector<core::notice>> r) {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        if (!r) return self->answer(cid, r.error());
+                        protocol::notices out;
+                        out.more = r->size() > limit;
+                        if (out.more) r->resize(limit);
+                        out.items = std::move(*r);
+                        self->answer(cid, out);
+                      });
+}
+
+void machine::on_query_status(std::uint64_t cid, const protocol::query_status& q) {
+  if (!take_request_slot(cid)) return;
+  std::weak_ptr<machine> weak = weak_from_this();
+  port_.query_status(who_, q.alert_id, q.origin, [weak, cid](core::result<core::alert_status> r) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (r)
+      self->answer(cid, *r);
+    else
+      self->answer(cid, r.error());
+  });
+}
+
+void machine::on_query_presence(std::uint64_t cid) {
+  if (!take_request_slot(cid)) return;
+  std::weak_ptr<machine> weak = weak_from_this();
+  port_.query_presence(who_, [weak, cid](core::result<std::vector<core::member_presence>> r) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!r) return self->answer(cid, r.error());
+    self->answer(cid, protocol::presence{self->port_.now(), std::move(*r)});
+  });
 }
 
 void machine::on_publish(std::uint64_t cid, protocol::publish& p) {
@@ -167,6 +290,7 @@ void machine::on_subscribe(std::uint64_t cid, const protocol::subscribe& sub) {
     start.from = broker::start_position::kind::only_new;
   std::weak_ptr<machine> weak = weak_from_this();
   auto name = sub.consumer;
+  start.lanes = sub.lanes;
   port_.subscribe(who_, name, start, broker::claim_rule{sub.take_over, sub.client_instance}, out_,
                   [weak, cid, name](core::result<broker::subscription> r) {
                     auto self = weak.lock();
@@ -185,7 +309,9 @@ void machine::on_subscribed(std::uint64_t cid, const std::string& name,
   if (auto it = consumers_.find(name); it != consumers_.end()) it->second->close();
   consumers_[name] = r->handle;
   // Subscribed is queued before the first Deliver.
-  reply(cid, protocol::subscribed{name, r->cursor, r->resume_after});
+  protocol::subscribed answer{name, r->cursor, r->resume_after, {}};
+  for (const auto& l : r->lanes) answer.lanes.push_back({l.lane, l.cursor, l.resume_after});
+  reply(cid, answer);
   r->handle->start();
 }
 
@@ -196,7 +322,7 @@ void machine::on_ack(std::uint64_t cid, const protocol::ack& a) {
                                        "no consumer '" + a.consumer.substr(0, 64) +
                                            "' on this connection; Subscribe first"));
   auto out = out_;
-  it->second->ack(a.up_to_seq, [out, cid](core::result<void> r) {
+  it->second->ack(a.lane, a.up_to_seq, [out, cid](core::result<void> r) {
     if (!r) out->push_reply(cid, r.error());
   });
 }
@@ -239,7 +365,7 @@ void machine::end_with(close_reason reason, core::error why) {
 }
 
 void machine::on_activity(steady_time now) {
-  last_activity_ = now;
+  touched(now);
 }
 
 void machine::fail(std::uint64_t cid, const core::error& why) {
@@ -288,6 +414,21 @@ void machine::on_tick(steady_time now) {
       keepalive_queued_ = true;
       out_->push_keepalive();
     }
+    // A desk on duty must show it is there: pinged when quiet, no longer
+    // counted once it has answered nothing for stall_after.
+    if (duty_declared_ && !stalled_ && !closing_) {
+      if (now >= last_activity_ + limits_.stall_after) {
+        stalled_ = true;
+        update_duty();
+        audit(core::audit_action::presence_change, who_.member, "stalled",
+              {{"member", who_.member},
+               {"reason", "no answer for " + config::format_duration(limits_.stall_after)}});
+      } else if (profile_.ping_frames && !duty_ping_queued_ &&
+                 now >= last_activity_ + limits_.stall_after / 3) {
+        duty_ping_queued_ = true;
+        reply(0, protocol::server_ping{++ping_nonce_});
+      }
+    }
   }
 }
 
@@ -308,8 +449,8 @@ void machine::on_written(const std::vector<outgoing>& batch, steady_time now) {
   else if (delivered_count_ > 0 && !flush_due_)
     flush_due_ = now + limits_.delivery_row_interval;
   retire_failed_consumers();
-  if (out_->wants_more())
-    for (auto& [name, handle] : consumers_) handle->on_room();
+  // Each stream checks its own lane's queue.
+  for (auto& [name, handle] : consumers_) handle->on_room();
   after_input(reading());
 }
 
@@ -336,6 +477,7 @@ void machine::on_end() {
   flush_deliveries();
   for (auto& [name, handle] : consumers_) handle->close();
   consumers_.clear();
+  attachment_.reset();
   parked_.clear();
   out_->close();
 }

@@ -50,6 +50,12 @@ struct limits {
   // max_seqs deliveries, whichever comes first, and at the end.
   core::duration delivery_row_interval = std::chrono::milliseconds(250);
   std::size_t delivery_row_max_seqs = 4096;
+  // A desk on duty that sends nothing for this long stops counting as on
+  // duty; it is pinged after a third of it (native: a Ping frame; the
+  // WebSocket transport pings by itself).
+  core::duration stall_after = std::chrono::seconds(45);
+  // Receipts and queries in flight on one connection; beyond, RESOURCE_EXHAUSTED.
+  std::size_t max_in_flight_requests = 64;
 };
 
 // Where the two transports differ, as data.
@@ -65,6 +71,9 @@ struct transport_profile {
   // transport's own close (a WebSocket close code and reason) does.
   // Timeouts never send one: the client is gone or stalled.
   bool error_frame_on_limit_close = true;
+  // Whether a quiet desk on duty is pinged with a Ping frame (native), or
+  // the transport's own keep-alive pings it (WebSocket).
+  bool ping_frames = true;
 };
 
 enum class close_reason {
@@ -130,6 +139,9 @@ class machine : public std::enable_shared_from_this<machine> {
   const std::string& peer() const { return peer_; }
   std::size_t consumers() const { return consumers_.size(); }
   std::size_t in_flight() const { return in_flight_; }
+  // Declared on duty, and counted so (not stalled).
+  bool on_duty_declared() const { return duty_declared_; }
+  bool on_duty_counted() const { return duty_declared_ && !stalled_; }
 
   // An audit row about this connection (actor: the principal; detail.peer).
   void audit(std::string_view action, std::string subject, std::string_view outcome,
@@ -152,6 +164,18 @@ class machine : public std::enable_shared_from_this<machine> {
   void on_subscribed(std::uint64_t cid, const std::string& name,
                      core::result<broker::subscription> r);
   void on_ack(std::uint64_t cid, const protocol::ack& a);
+  void on_set_duty(std::uint64_t cid, const protocol::set_duty& d);
+  void on_send_receipt(std::uint64_t cid, const protocol::send_receipt& r);
+  void on_fetch_notices(std::uint64_t cid, const protocol::fetch_notices& f);
+  void on_query_status(std::uint64_t cid, const protocol::query_status& q);
+  void on_query_presence(std::uint64_t cid);
+  // Counts a receipt or query in flight; false (and answers) over the limit.
+  bool take_request_slot(std::uint64_t cid);
+  // Answers a receipt or query, freeing its slot.
+  void answer(std::uint64_t cid, const protocol::reply_body& body);
+  // Traffic from the client: the idle clock restarts, a stalled desk counts again.
+  void touched(steady_time now);
+  void update_duty();
   void reply(std::uint64_t cid, const protocol::reply_body& body) { out_->push_reply(cid, body); }
   // Ends the connection after an Error frame (protocol errors).
   void fail(std::uint64_t cid, const core::error& why);
@@ -183,6 +207,13 @@ class machine : public std::enable_shared_from_this<machine> {
   std::deque<parked_publish> parked_;  // waiting for a free slot, in order
 
   std::map<std::string, std::shared_ptr<broker::subscription_handle>> consumers_;
+  std::unique_ptr<broker::connection_handle> attachment_;  // after Hello
+  std::size_t requests_in_flight_ = 0;
+  bool duty_declared_ = false;
+  bool stalled_ = false;
+  bool duty_counted_ = false;  // as last told to the exchange
+  bool duty_ping_queued_ = false;
+  std::uint64_t ping_nonce_ = 0;
   std::map<std::string, std::vector<std::uint64_t>> delivered_;  // not yet in the audit log
   std::size_t delivered_count_ = 0;
   std::optional<steady_time> flush_due_;

@@ -1,14 +1,18 @@
 #include "session/outbox.hpp"
 
 namespace liaison::session {
+namespace {
+// Notices waiting beyond this many bytes are dropped (and counted).
+constexpr std::size_t max_notice_bytes = 1 << 20;
+}  // namespace
 
 outbox::outbox(std::size_t max_delivery_bytes, protocol::wire_format format,
                std::function<void()> wake)
     : max_delivery_bytes_(max_delivery_bytes), format_(format), wake_(std::move(wake)) {}
 
-void outbox::push_locked(outgoing item, std::unique_lock<std::mutex>& lock) {
-  bytes_ += item.size();
-  queue_.push_back(std::move(item));
+void outbox::push_locked(std::size_t queue, outgoing item, std::unique_lock<std::mutex>& lock) {
+  bytes_[queue] += item.size();
+  queues_[queue].push_back(std::move(item));
   if (writer_waiting_) {
     writer_waiting_ = false;
     lock.unlock();
@@ -23,7 +27,7 @@ void outbox::push_reply(std::uint64_t correlation_id, const protocol::reply_body
   item.close_after = close_after;
   std::unique_lock lock(mutex_);
   if (closed_) return;
-  push_locked(std::move(item), lock);
+  push_locked(0, std::move(item), lock);
 }
 
 void outbox::push_close() {
@@ -32,7 +36,7 @@ void outbox::push_close() {
   item.close_after = true;
   std::unique_lock lock(mutex_);
   if (closed_) return;
-  push_locked(std::move(item), lock);
+  push_locked(0, std::move(item), lock);
 }
 
 void outbox::push_keepalive() {
@@ -40,15 +44,17 @@ void outbox::push_keepalive() {
   item.what = outgoing::kind::keepalive;
   std::unique_lock lock(mutex_);
   if (closed_) return;
-  push_locked(std::move(item), lock);
+  push_locked(0, std::move(item), lock);
 }
 
-bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& alert) {
+bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& alert,
+                   core::priority lane) {
+  const std::size_t q = queue_of(lane);
   {
     // Cheap early refusal before encoding.
     std::lock_guard lock(mutex_);
     if (closed_) return false;
-    if (bytes_ > 0 && bytes_ >= max_delivery_bytes_) return false;
+    if (bytes_[q] > 0 && bytes_[q] >= max_delivery_bytes_) return false;
   }
   auto parts = protocol::encode_deliver_parts(*alert, consumer, format_);
   outgoing item;
@@ -59,14 +65,14 @@ bool outbox::offer(const std::string& consumer, const core::stored_alert_ptr& al
   item.seq = alert->seq;
   std::unique_lock lock(mutex_);
   if (closed_) return false;
-  if (bytes_ > 0 && bytes_ + item.size() > max_delivery_bytes_) return false;
-  push_locked(std::move(item), lock);
+  if (bytes_[q] > 0 && bytes_[q] + item.size() > max_delivery_bytes_) return false;
+  push_locked(q, std::move(item), lock);
   return true;
 }
 
-bool outbox::wants_more() const {
+bool outbox::wants_more(core::priority lane) const {
   std::lock_guard lock(mutex_);
-  return !closed_ && bytes_ < max_delivery_bytes_ / 2;
+  return !closed_ && bytes_[queue_of(lane)] < max_delivery_bytes_ / 2;
 }
 
 void outbox::consumer_failed(const std::string& consumer, const core::error& why) {
@@ -75,21 +81,50 @@ void outbox::consumer_failed(const std::string& consumer, const core::error& why
   std::unique_lock lock(mutex_);
   if (closed_) return;
   failed_.push_back(consumer);
-  push_locked(std::move(item), lock);
+  push_locked(0, std::move(item), lock);
+}
+
+void outbox::offer_notice(const core::notice_ptr& notice) {
+  outgoing item;
+  item.bytes = protocol::encode_notice(*notice, format_);
+  std::unique_lock lock(mutex_);
+  if (closed_) return;
+  if (bytes_[0] + item.size() > max_notice_bytes) {
+    ++notices_dropped_;
+    return;
+  }
+  push_locked(0, std::move(item), lock);
+}
+
+std::uint64_t outbox::notices_dropped() const {
+  std::lock_guard lock(mutex_);
+  return notices_dropped_;
 }
 
 std::vector<outgoing> outbox::take(std::size_t max_bytes) {
   std::lock_guard lock(mutex_);
   std::vector<outgoing> out;
   std::size_t taken = 0;
-  while (!queue_.empty() && (out.empty() || taken + queue_.front().size() <= max_bytes)) {
-    taken += queue_.front().size();
-    bool last = queue_.front().close_after;
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-    if (last) break;
+  // Answers first, then the lanes in priority order; never past an item
+  // that closes the connection.
+  for (std::size_t q = 0; q < queue_count; ++q) {
+    auto& queue = queues_[q];
+    std::size_t from_here = 0;
+    while (!queue.empty() && (out.empty() || taken + queue.front().size() <= max_bytes)) {
+      taken += queue.front().size();
+      from_here += queue.front().size();
+      bool last = queue.front().close_after;
+      out.push_back(std::move(queue.front()));
+      queue.pop_front();
+      if (last) {
+        bytes_[q] -= from_here;
+        writer_waiting_ = false;
+        return out;
+      }
+    }
+    bytes_[q] -= from_here;
+    if (!queue.empty()) break;  // the batch is full
   }
-  bytes_ -= taken;
   writer_waiting_ = out.empty() && !closed_;
   return out;
 }

@@ -1,14 +1,20 @@
 // A connection's outbound queue: encoded frames waiting for the single writer
 // of the connection. Answers (PublishResult, Error, Pong...) are always
-// accepted — the in-flight limits bound their number — while deliveries are
-// bounded in bytes: a full outbox refuses them and the consumer falls back to
-// the database. A delivery is this consumer's few bytes plus the bytes every
-// consumer of the alert shares (encoded once per alert). Thread-safe; no I/O.
+// accepted — the in-flight limits bound their number — and notices up to a
+// bound of their own (beyond it they are dropped and counted: the client
+// reads them back with FetchNotices). Deliveries wait in one queue per
+// priority lane, each bounded in bytes: a full lane refuses them and the
+// consumer falls back to the database. The writer takes answers and notices
+// first, then FLASH, URGENT and ROUTINE deliveries in that order. A delivery
+// is this consumer's few bytes plus the bytes every consumer of the alert
+// shares (encoded once per alert). Thread-safe; no I/O.
 #pragma once
 
 #include "broker/delivery_sink.hpp"
+#include "core/records.hpp"
 #include "protocol/codec.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -35,7 +41,7 @@ struct outgoing {
   std::size_t size() const { return bytes.size() + (shared ? shared->size() : 0); }
 };
 
-class outbox final : public broker::delivery_sink {
+class outbox final : public broker::delivery_sink, public broker::notice_sink {
  public:
   // `wake` is called (from any thread, outside the lock) when an item arrives
   // while the writer waits; it must hand the wake-up to the writer's executor.
@@ -50,9 +56,13 @@ class outbox final : public broker::delivery_sink {
   void push_keepalive();
 
   // broker::delivery_sink
-  bool offer(const std::string& consumer, const core::stored_alert_ptr& alert) override;
-  bool wants_more() const override;
+  bool offer(const std::string& consumer, const core::stored_alert_ptr& alert,
+             core::priority lane) override;
+  bool wants_more(core::priority lane) const override;
   void consumer_failed(const std::string& consumer, const core::error& why) override;
+  // broker::notice_sink
+  void offer_notice(const core::notice_ptr& notice) override;
+  std::uint64_t notices_dropped() const;
 
   // Writer side: up to `max_bytes` of queued items (at least one if any), in
   // order, never past one that closes. When none are queued it returns empty
@@ -66,14 +76,19 @@ class outbox final : public broker::delivery_sink {
   std::vector<std::string> take_failed_consumers();
 
  private:
-  void push_locked(outgoing item, std::unique_lock<std::mutex>& lock);
+  // Queue 0: answers, notices, keep-alives and closes; 1 to 3: deliveries
+  // of lanes FLASH, URGENT, ROUTINE.
+  static constexpr std::size_t queue_count = 1 + core::lane_count;
+  static std::size_t queue_of(core::priority lane) { return 1 + core::lane_index(lane); }
+  void push_locked(std::size_t queue, outgoing item, std::unique_lock<std::mutex>& lock);
 
   const std::size_t max_delivery_bytes_;
   const protocol::wire_format format_;
   std::function<void()> wake_;
   mutable std::mutex mutex_;
-  std::deque<outgoing> queue_;
-  std::size_t bytes_ = 0;
+  std::array<std::deque<outgoing>, queue_count> queues_;
+  std::array<std::size_t, queue_count> bytes_{};
+  std::uint64_t notices_dropped_ = 0;
   bool writer_waiting_ = false;
   bool closed_ = false;
   std::vector<std::string> failed_;

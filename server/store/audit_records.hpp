@@ -5,6 +5,7 @@
 #include "audit/chain_check.hpp"
 #include "audit/tree_head.hpp"
 #include "core/error.hpp"
+#include "core/rapid.hpp"
 #include "core/types.hpp"
 
 #include <cstdint>
@@ -44,6 +45,17 @@ struct alert_page {
 // audit rows that concern it, in id order: its publish rows and every
 // consultation (subject = the alert id), the deliveries and withholdings of
 // its seq, the acknowledgements by a recipient member that cover its seq.
+// A recipient's receipt as stored (the signed bytes verbatim).
+struct receipt_record {
+  std::uint64_t id = 0;
+  std::string member;
+  std::string state;
+  core::time_point at{};           // as signed by the desk
+  core::time_point recorded_at{};  // when the exchange committed it
+  std::string principal;           // the desk that sent it
+  core::signed_receipt signed_bytes;
+};
+
 struct alert_detail {
   history_alert alert;
   core::envelope envelope;
@@ -52,6 +64,8 @@ struct alert_detail {
   std::uint64_t events_indexed_through =
       0;                               // deliveries and acks after this audit id are not shown yet
   std::vector<history_alert> replies;  // alerts whose in_reply_to is this alert
+  std::vector<receipt_record> receipts;        // oldest first
+  std::vector<core::read_deadline> deadlines;  // one per recipient member with a deadline
 };
 
 struct audit_page {

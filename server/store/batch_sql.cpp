@@ -7,6 +7,7 @@
 #include "store/detail/sql_codec.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <map>
 #include <set>
@@ -70,17 +71,21 @@ void alert_arrays(std::vector<std::string>& params, const std::vector<publish_it
     params.push_back(a->take());
 }
 
-// Appends the 2 column arrays of the new alerts' recipient rows.
-void recipient_arrays(std::vector<std::string>& params,
-                      const std::vector<std::pair<std::size_t, core::stored_alert_ptr>>& created) {
-  sql_array member(created.size() * 6), seq(created.size() * 12);
+// Appends the 2 column arrays of the new alerts' recipient rows; returns the
+// third (their lanes), which goes last.
+std::string recipient_arrays(
+    std::vector<std::string>& params,
+    const std::vector<std::pair<std::size_t, core::stored_alert_ptr>>& created) {
+  sql_array member(created.size() * 6), seq(created.size() * 12), lane(created.size() * 2);
   for (const auto& [index, alert] : created)
     for (const auto& m : alert->recipients.members) {
       member.add(m);
       seq.add(alert->seq);
+      lane.add(static_cast<std::uint64_t>(alert->prio));
     }
   params.push_back(member.take());
   params.push_back(seq.take());
+  return lane.take();
 }
 
 // Appends the 10 column arrays of the audit rows.
@@ -145,7 +150,7 @@ std::map<alert_key, existing_alert> find_existing(pqxx::work& tx,
 
 // The parameters of "write_rows" that travel in binary format (0-based):
 // the bytea[] columns payload, signature, payload_sha256, prev_hash, row_hash.
-constexpr std::size_t write_rows_params = 37;
+constexpr std::size_t write_rows_params = 38;
 constexpr bool binary_param(std::size_t i) {
   return i == 3 || i == 4 || i == 6 || i == 31 || i == 32;
 }
@@ -169,26 +174,33 @@ std::set<std::pair<std::string, std::string>> advance_cursors(pqxx::work& tx,
                                                               const std::vector<ack_item>& acks,
                                                               std::uint64_t head) {
   // One row per consumer (UPDATE ... FROM would apply an arbitrary one of
-  // several), never beyond the log head: a cursor past alerts that do not
-  // exist yet would skip them once they do.
-  std::map<std::pair<std::string, std::string>, std::uint64_t> up_to;
+  // several) with one value per lane, never beyond the log head: a cursor
+  // past alerts that do not exist yet would skip them once they do. An ack
+  // without a lane moves every lane (delivery was in seq order).
+  std::map<std::pair<std::string, std::string>, std::array<std::uint64_t, core::lane_count>> up_to;
   for (const auto& a : acks) {
     auto& v = up_to[{a.consumer.principal, a.consumer.name}];
-    v = std::max(v, std::min(a.up_to, head));
+    const std::uint64_t seq = std::min(a.up_to, head);
+    for (std::size_t i = 0; i < core::lane_count; ++i)
+      if (!a.lane || core::lane_index(*a.lane) == i) v[i] = std::max(v[i], seq);
   }
   sql_params params;
-  params.reserve(up_to.size() * 3);
-  for (const auto& [key, seq] : up_to) {
+  params.reserve(up_to.size() * 5);
+  for (const auto& [key, lanes] : up_to) {
     params.emplace_back(key.first);
     params.emplace_back(key.second);
-    params.emplace_back(std::to_string(seq));
+    for (auto seq : lanes) params.emplace_back(std::to_string(seq));
   }
   auto rows = exec_with(
       tx,
-      "UPDATE consumers AS c SET cursor = GREATEST(c.cursor, v.up_to), updated_at = now() "
+      "UPDATE consumers AS c SET flash_cursor = GREATEST(c.flash_cursor, v.f), "
+      "urgent_cursor = GREATEST(c.urgent_cursor, v.u), "
+      "routine_cursor = GREATEST(c.routine_cursor, v.r), "
+      "cursor = LEAST(GREATEST(c.flash_cursor, v.f), GREATEST(c.urgent_cursor, v.u), "
+      "GREATEST(c.routine_cursor, v.r)), updated_at = now() "
       "FROM (VALUES " +
-          placeholders(up_to.size(), {"text", "text", "bigint"}) +
-          ") AS v(principal, name, up_to) "
+          placeholders(up_to.size(), {"text", "text", "bigint", "bigint", "bigint"}) +
+          ") AS v(principal, name, f, u, r) "
           "WHERE c.principal = v.principal AND c.name = v.name RETURNING c.principal, c.name",
       params);
   std::set<std::pair<std::string, std::string>> found;
@@ -199,6 +211,7 @@ std::set<std::pair<std::string, std::string>> advance_cursors(pqxx::work& tx,
 }  // namespace
 
 void prepare_batch_statements(pqxx::connection& c) {
+  prepare_rapid_statements(c);
   c.prepare("lock_log_head", "SELECT last_seq FROM log_head FOR UPDATE");
   c.prepare("lock_audit_head", "SELECT last_id, last_hash FROM audit_head FOR UPDATE");
   c.prepare("existing_alerts",
@@ -233,8 +246,8 @@ void prepare_batch_statements(pqxx::connection& c) {
           "$18::text[], $19::text[], $20::timestamptz[], $21::text[]) AS u(" +
           alert_columns_sql +
           ")), "
-          "new_recipients AS (INSERT INTO alert_recipients (member, seq) "
-          "SELECT * FROM unnest($22::text[], $23::bigint[])), "
+          "new_recipients AS (INSERT INTO alert_recipients (member, seq, lane) "
+          "SELECT * FROM unnest($22::text[], $23::bigint[], $38::smallint[])), "
           "new_audit AS (INSERT INTO audit_log (" +
           audit_columns_sql +
           ") SELECT * FROM unnest($24::bigint[], $25::timestamptz[], $26::text[], $27::text[], "
@@ -245,14 +258,17 @@ void prepare_batch_statements(pqxx::connection& c) {
           "SELECT pg_notify('liaison_log', ($34::bigint)::text) WHERE $37::boolean");
 }
 
-batch_outcome write_batch(pqxx::connection& c, const std::vector<publish_item>& publishes,
-                          const std::vector<audit_item>& audits, const std::vector<ack_item>& acks,
+batch_outcome write_batch(pqxx::connection& c, const batch_input& in,
                           const std::function<core::time_point()>& now_fn) {
+  const auto& publishes = in.publishes;
+  const auto& audits = in.audits;
+  const auto& acks = in.acks;
   batch_outcome out;
   pqxx::work tx(c);
 
   // 1. Always log_head, then audit_head: the same order on every node, so
-  //    that two nodes cannot deadlock. Seqs are assigned under this lock.
+  //    that two nodes cannot deadlock. Seqs, receipt and notice ids are
+  //    assigned under this lock.
   const std::uint64_t head = seq_from(tx.exec_prepared1("lock_log_head")[0]);
   const auto audit_head = tx.exec_prepared1("lock_audit_head");
   const std::uint64_t audit_id = seq_from(audit_head[0]);
@@ -266,8 +282,8 @@ batch_outcome write_batch(pqxx::connection& c, const std::vector<publish_item>& 
   // 2. Outcomes of the publishes.
   publish_plan plan;
   plan.last_seq = head;
+  std::vector<const core::publish_request*> requests;
   if (!publishes.empty()) {
-    std::vector<const core::publish_request*> requests;
     requests.reserve(publishes.size());
     for (const auto& p : publishes) requests.push_back(&p.request);
     plan = plan_publishes(requests, find_existing(tx, publishes), head, now);
@@ -284,41 +300,67 @@ batch_outcome write_batch(pqxx::connection& c, const std::vector<publish_item>& 
                                              "consumer " + a.consumer.name + " does not exist"));
   }
 
-  // 4. The audit rows, chained: publishes, queued events, acks.
+  // 4. Receipts, escalations and presence (their audit rows and notices).
+  out.rapid = apply_rapid(tx, in.receipts, in.escalations, in.presence, now);
+
+  // 5. The audit rows, chained: publishes (and what they set off), queued
+  //    events, acks, the rapid items'. The notices of new alerts get their seq.
+  std::vector<core::notice> notices;
+  std::vector<core::audit_event> publish_extras;
+  for (auto& [index, alert] : plan.created) {
+    const auto& r = publishes[index].request;
+    if (r.notices_audit) publish_extras.push_back(*r.notices_audit);
+    for (auto n : r.notices) {
+      n.alert_seq = alert->seq;
+      notices.push_back(std::move(n));
+    }
+  }
   audit::chain_builder chain(audit_id, previous);
   std::vector<audit::chained_event> rows;
-  rows.reserve(plan.audit.size() + audits.size() + acks.size());
+  rows.reserve(plan.audit.size() + publish_extras.size() + audits.size() + acks.size() +
+               out.rapid.audit.size());
   for (auto& e : plan.audit) rows.push_back(chain.append(storable(std::move(e))));
+  for (auto& e : publish_extras) rows.push_back(chain.append(storable(std::move(e))));
   for (const auto& a : audits) rows.push_back(chain.append(storable(a.event)));
   for (std::size_t i = 0; i < acks.size(); ++i) {
     core::audit_event e = acks[i].event;
     if (!out.acks[i]) e.outcome = core::to_string(out.acks[i].error().code);
     rows.push_back(chain.append(storable(std::move(e))));
   }
+  for (auto& e : out.rapid.audit) rows.push_back(chain.append(storable(std::move(e))));
 
-  // 5. The rows and the heads, in one statement (see "write_rows"), and a
+  // 6. The rows and the heads, in one statement (see "write_rows"), and a
   //    wake-up for the other nodes' log followers, sent by PostgreSQL only if
   //    the transaction commits.
   if (!plan.created.empty() || !rows.empty()) {
     std::vector<std::string> params;
-    params.reserve(37);
+    params.reserve(write_rows_params);
     alert_arrays(params, publishes, plan.created);
-    recipient_arrays(params, plan.created);
+    auto lanes = recipient_arrays(params, plan.created);
     audit_arrays(params, rows);
     params.push_back(std::to_string(plan.last_seq));
     params.push_back(std::to_string(chain.head_id()));
     params.push_back(sql_bytea(crypto::as_bytes(chain.head_hash())));
     params.push_back(plan.created.empty() ? "false" : "true");
+    params.push_back(std::move(lanes));
     exec_write_rows(tx, params, std::make_index_sequence<write_rows_params>());
   }
 
-  // 6. Commit. Only a normal return means committed.
+  // 7. What refers to the new alerts: their read deadlines, the deadlines
+  //    their withdrawals close, and every notice of the batch.
+  out.created.reserve(plan.created.size());
+  for (auto& [index, alert] : plan.created) out.created.push_back(alert);
+  if (!out.created.empty()) write_deadlines(tx, requests, out.created, now);
+  for (auto& n : out.rapid.notices) notices.push_back(std::move(n));
+  out.rapid.notices.clear();
+  insert_notices(tx, notices);
+
+  // 8. Commit. Only a normal return means committed.
   tx.commit();
 
   out.publishes = std::move(plan.outcomes);
-  out.created.reserve(plan.created.size());
-  for (auto& [index, alert] : plan.created) out.created.push_back(std::move(alert));
   out.audit_rows = rows.size();
+  out.notices = notices.size();
   return out;
 }
 

@@ -24,11 +24,20 @@ void prepare_log_queries(pqxx::connection& c) {
                            "  SELECT a.* FROM alert_recipients r JOIN alerts a ON a.seq = r.seq"
                            "  WHERE r.member = $1 AND r.seq > $2 AND r.seq <= h.last_seq"
                            "  ORDER BY r.seq LIMIT $3) a ON true ORDER BY a.seq");
+  // The same for one lane (alert_recipients_lane_idx).
+  c.prepare("backlog_lane",
+            "SELECT h.last_seq, " + std::string(alert_columns) +
+                " FROM log_head h LEFT JOIN LATERAL ("
+                "  SELECT a.* FROM alert_recipients r JOIN alerts a ON a.seq = r.seq"
+                "  WHERE r.member = $1 AND r.lane = $4 AND r.seq > $2"
+                "  AND r.seq <= h.last_seq"
+                "  ORDER BY r.seq LIMIT $3) a ON true ORDER BY a.seq");
   c.prepare("create_consumer",
             "INSERT INTO consumers (principal, name, member) VALUES ($1, $2, $3) "
             "ON CONFLICT DO NOTHING");
   c.prepare("read_consumer",
-            "SELECT member, cursor FROM consumers WHERE principal = $1 AND name = $2");
+            "SELECT member, cursor, flash_cursor, urgent_cursor, routine_cursor FROM consumers "
+            "WHERE principal = $1 AND name = $2");
 }
 
 std::uint64_t read_log_head(pqxx::connection& c) {
@@ -51,12 +60,15 @@ std::vector<core::stored_alert_ptr> read_range(pqxx::connection& c, std::uint64_
 }
 
 core::backlog_page read_backlog(pqxx::connection& c, const std::string& member,
-                                std::uint64_t after_seq, std::size_t limit) {
+                                std::uint64_t after_seq, std::size_t limit,
+                                std::optional<core::priority> lane) {
   core::backlog_page page;
   page.scanned_to = after_seq;
   if (limit == 0) return page;
   pqxx::nontransaction tx(c);
-  auto rows = tx.exec_prepared("backlog", member, after_seq, limit);
+  auto rows =
+      lane ? tx.exec_prepared("backlog_lane", member, after_seq, limit, static_cast<int>(*lane))
+           : tx.exec_prepared("backlog", member, after_seq, limit);
   const std::uint64_t head = rows.empty() ? 0 : seq_from(rows[0][0]);
   for (const auto& row : rows)
     if (!row[1].is_null()) page.alerts.push_back(decode_alert(row, 1));
@@ -76,6 +88,8 @@ core::result<core::consumer_state> open_consumer(pqxx::connection& c,
   const std::string owner = row[0].c_str();
   core::consumer_state state;
   state.cursor = seq_from(row[1]);
+  for (std::size_t i = 0; i < core::lane_count; ++i)
+    state.lanes[i] = seq_from(row[static_cast<pqxx::row::size_type>(2 + i)]);
   state.log_head = seq_from(tx.exec_prepared1("log_head")[0]);
   tx.commit();
   if (owner != member)

@@ -20,12 +20,18 @@ const std::map<std::string, std::string>& runtime_grants() {
       {"alert_search", "SELECT, INSERT"},
       {"alert_events", "SELECT, INSERT"},
       {"ack_ranges", "SELECT, INSERT"},
+      {"receipts", "SELECT, INSERT"},
+      {"notices", "SELECT, INSERT"},
       // Rows that move: the heads are locked (FOR UPDATE) and advanced.
       {"log_head", "SELECT, UPDATE"},
       {"audit_head", "SELECT, UPDATE"},
       {"audit_tree_state", "SELECT, UPDATE"},
       {"history_index_state", "SELECT, UPDATE"},
       {"consumers", "SELECT, INSERT, UPDATE"},
+      // Deadlines escalate and close; presence rows are refreshed.
+      {"read_deadlines", "SELECT, INSERT, UPDATE"},
+      {"presence", "SELECT, INSERT, UPDATE"},
+      {"member_presence", "SELECT, INSERT, UPDATE"},
       {"schema_migrations", "SELECT"},
   };
   return grants;
@@ -39,8 +45,8 @@ std::string what_failed() {
 
 const std::vector<std::string>& append_only_tables() {
   static const std::vector<std::string> tables = {
-      "alerts",     "alert_recipients", "audit_log",    "audit_tree_nodes",
-      "tree_heads", "alert_search",     "alert_events", "ack_ranges"};
+      "alerts",       "alert_recipients", "audit_log",  "audit_tree_nodes", "tree_heads",
+      "alert_search", "alert_events",     "ack_ranges", "receipts",         "notices"};
   return tables;
 }
 

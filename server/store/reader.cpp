@@ -3,6 +3,7 @@
 #include "store/detail/db.hpp"
 #include "store/detail/log_queries.hpp"
 #include "store/detail/query_pool.hpp"
+#include "store/detail/rapid_queries.hpp"
 
 #include <limits>
 
@@ -20,7 +21,10 @@ struct reader::impl {
     // the queue; refusing a read here would only turn a slow database into
     // an error for a consumer that can wait.
     o.queue_max = std::numeric_limits<std::size_t>::max();
-    o.prepare = detail::prepare_log_queries;
+    o.prepare = [](pqxx::connection& c) {
+      detail::prepare_log_queries(c);
+      detail::prepare_rapid_queries(c);
+    };
     return o;
   }
 
@@ -50,10 +54,12 @@ void reader::stop() {
 }
 
 void reader::fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
+                           std::optional<core::priority> lane,
                            std::function<void(core::result<core::backlog_page>)> done) {
   impl_->run<core::backlog_page>(
-      [member = std::move(member), after_seq, limit](pqxx::connection& c) {
-        return core::result<core::backlog_page>(detail::read_backlog(c, member, after_seq, limit));
+      [member = std::move(member), after_seq, limit, lane](pqxx::connection& c) {
+        return core::result<core::backlog_page>(
+            detail::read_backlog(c, member, after_seq, limit, lane));
       },
       std::move(done));
 }
@@ -63,6 +69,35 @@ void reader::open_consumer(core::consumer_key consumer, std::string member,
   impl_->run<core::consumer_state>(
       [consumer = std::move(consumer), member = std::move(member)](pqxx::connection& c) {
         return detail::open_consumer(c, consumer, member);
+      },
+      std::move(done));
+}
+
+void reader::fetch_status(std::string alert_id, std::string origin, std::string member,
+                          std::function<void(core::result<core::alert_status>)> done) {
+  impl_->run<core::alert_status>(
+      [alert_id = std::move(alert_id), origin = std::move(origin), member = std::move(member)](
+          pqxx::connection& c) { return detail::read_alert_status(c, alert_id, origin, member); },
+      std::move(done));
+}
+
+void reader::fetch_presence(
+    std::function<void(core::result<std::vector<core::member_presence>>)> done) {
+  impl_->run<std::vector<core::member_presence>>(
+      [](pqxx::connection& c) {
+        return core::result<std::vector<core::member_presence>>(detail::read_member_presence(c));
+      },
+      std::move(done));
+}
+
+void reader::fetch_notices(std::string principal, std::string member, std::uint64_t after_id,
+                           std::size_t limit,
+                           std::function<void(core::result<std::vector<core::notice>>)> done) {
+  impl_->run<std::vector<core::notice>>(
+      [principal = std::move(principal), member = std::move(member), after_id,
+       limit](pqxx::connection& c) {
+        return core::result<std::vector<core::notice>>(
+            detail::read_notices_for(c, principal, member, after_id, limit));
       },
       std::move(done));
 }

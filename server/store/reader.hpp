@@ -4,10 +4,12 @@
 #pragma once
 
 #include "config/server_config.hpp"
+#include "core/rapid.hpp"
 #include "core/records.hpp"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace liaison::store {
@@ -24,8 +26,10 @@ class reader {
   void stop();
 
   // Alerts whose recipients include `member`, with seq > after_seq, in seq
-  // order, at most `limit` of them (see backlog_page for scanned_to).
+  // order, at most `limit` of them, of one lane (priority) or of all (see
+  // backlog_page for scanned_to).
   void fetch_backlog(std::string member, std::uint64_t after_seq, std::size_t limit,
+                     std::optional<core::priority> lane,
                      std::function<void(core::result<core::backlog_page>)> done);
 
   // Creates the consumer (cursor 0) if it does not exist, for `member`, and
@@ -33,6 +37,18 @@ class reader {
   // its principal; FAILED_PRECONDITION if it exists for another member.
   void open_consumer(core::consumer_key consumer, std::string member,
                      std::function<void(core::result<core::consumer_state>)> done);
+
+  // Rapid response: an alert's receipts, deadlines and escalations per
+  // recipient, by (id, origin) or, without origin, the alert with that id
+  // `member` sent or received (NOT_FOUND when not committed); every member's combined
+  // presence as stored; the notices addressed to a principal or to its
+  // member's desks after an id (at most `limit`).
+  void fetch_status(std::string alert_id, std::string origin, std::string member,
+                    std::function<void(core::result<core::alert_status>)> done);
+  void fetch_presence(std::function<void(core::result<std::vector<core::member_presence>>)> done);
+  void fetch_notices(std::string principal, std::string member, std::uint64_t after_id,
+                     std::size_t limit,
+                     std::function<void(core::result<std::vector<core::notice>>)> done);
 
   // Highest committed seq (0 when the log is empty), read synchronously on
   // the caller's thread with its own short-lived connection. For start-up only.

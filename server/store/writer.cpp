@@ -16,7 +16,11 @@ namespace liaison::store {
 
 using detail::ack_item;
 using detail::audit_item;
+using detail::batch_input;
+using detail::escalation_item;
+using detail::presence_item;
 using detail::publish_item;
+using detail::receipt_item;
 
 namespace {
 
@@ -74,19 +78,28 @@ struct writer::impl {
   std::deque<audit_item> audits;
   std::deque<audit_item> summaries;  // apart from queue_max (audit_summary)
   std::deque<ack_item> acks;
-  bool up = false;  // connected; publishes and acks are queued only while up
+  std::deque<receipt_item> receipts;
+  std::deque<escalation_item> escalations;
+  std::deque<presence_item> presence;  // apart from queue_max, like summaries
+  bool up = false;                     // connected; publishes and acks are queued only while up
   bool stopping = false;
   writer_stats stats;
   detail::db_worker worker;  // last: its thread uses the members above
 
-  std::size_t queued() const { return publishes.size() + audits.size() + acks.size(); }
+  std::size_t queued() const {
+    return publishes.size() + audits.size() + acks.size() + receipts.size() + escalations.size();
+  }
+  // Queues a request that fails at once while down or full; `item` is moved
+  // only when queued.
+  template <class Item, class Done>
+  bool admit(std::deque<Item>& queue, Item& item, Done& done);
 
   detail::db_worker::duration step(pqxx::connection& c);
   void on_connected(pqxx::connection& c);
   void on_disconnected();
   void flush_audits(pqxx::connection& c);
-  void execute(pqxx::connection& c, std::vector<publish_item>& p, std::vector<audit_item>& a,
-               std::vector<ack_item>& k);
+  void execute(pqxx::connection& c, batch_input& in);
+  void fail_all(batch_input& in, const core::error& e);
   void drain_on_stop();
 };
 
@@ -170,21 +183,57 @@ bool writer::audit(core::audit_event event) {
   return true;
 }
 
-void writer::ack(core::consumer_key consumer, std::uint64_t up_to_seq, core::audit_event event,
+template <class Item, class Done>
+bool writer::impl::admit(std::deque<Item>& queue, Item& item, Done& done) {
+  std::unique_lock lock(mutex);
+  const bool refuse = !up || stopping;
+  const bool full = queued() >= options.queue_max;
+  if (refuse || full) {
+    lock.unlock();
+    if (refuse)
+      invoke_quietly(done, unavailable());
+    else
+      invoke_quietly(done, core::make_error(core::errc::resource_exhausted,
+                                            "the database queue is full; retry later"));
+    return false;
+  }
+  queue.push_back(std::move(item));
+  return true;
+}
+
+void writer::ack(core::consumer_key consumer, std::optional<core::priority> lane,
+                 std::uint64_t up_to_seq, core::audit_event event,
                  std::function<void(core::result<void>)> done) {
+  ack_item item{std::move(consumer), lane, up_to_seq, std::move(event), {}};
+  item.done = done;
+  if (impl_->admit(impl_->acks, item, done)) impl_->worker.wake();
+}
+
+void writer::record_receipt(core::receipt_request request,
+                            std::function<void(core::result<core::receipt_outcome>)> done) {
+  for (auto* t : {&request.actor, &request.actor_member, &request.decoded.member,
+                  &request.decoded.origin, &request.signed_bytes.key_id})
+    *t = detail::storable_text(*t);
+  receipt_item item{std::move(request), done};
+  if (impl_->admit(impl_->receipts, item, done)) impl_->worker.wake();
+}
+
+void writer::escalate(escalation_request request, std::function<void(core::result<bool>)> done) {
+  escalation_item item{std::move(request), done};
+  if (impl_->admit(impl_->escalations, item, done)) impl_->worker.wake();
+}
+
+void writer::update_presence(
+    presence_update update,
+    std::function<void(core::result<std::vector<core::member_presence>>)> done) {
   {
     std::unique_lock lock(impl_->mutex);
-    const bool refuse = !impl_->up || impl_->stopping;
-    const bool full = impl_->queued() >= impl_->options.queue_max;
-    if (refuse || full) {
+    if (!impl_->up || impl_->stopping) {
       lock.unlock();
-      invoke_quietly(done, refuse ? core::result<void>(unavailable())
-                                  : core::result<void>(core::make_error(
-                                        core::errc::resource_exhausted,
-                                        "the database queue is full; retry later")));
+      invoke_quietly(done, unavailable());
       return;
     }
-    impl_->acks.push_back({std::move(consumer), up_to_seq, std::move(event), std::move(done)});
+    impl_->presence.push_back({std::move(update), std::move(done)});
   }
   impl_->worker.wake();
 }
@@ -203,39 +252,64 @@ void writer::impl::on_connected(pqxx::connection& c) {
 // Down: publishes and acks fail at once (and those queued now), so that no
 // client waits for a database that is not there; audit events wait for it.
 void writer::impl::on_disconnected() {
-  std::deque<publish_item> p;
-  std::deque<ack_item> k;
+  batch_input failed;
   {
     std::lock_guard lock(mutex);
     up = false;
-    p.swap(publishes);
-    k.swap(acks);
+    failed.publishes.assign(std::make_move_iterator(publishes.begin()),
+                            std::make_move_iterator(publishes.end()));
+    failed.acks.assign(std::make_move_iterator(acks.begin()), std::make_move_iterator(acks.end()));
+    failed.receipts.assign(std::make_move_iterator(receipts.begin()),
+                           std::make_move_iterator(receipts.end()));
+    failed.escalations.assign(std::make_move_iterator(escalations.begin()),
+                              std::make_move_iterator(escalations.end()));
+    failed.presence.assign(std::make_move_iterator(presence.begin()),
+                           std::make_move_iterator(presence.end()));
+    publishes.clear();
+    acks.clear();
+    receipts.clear();
+    escalations.clear();
+    presence.clear();
   }
-  for (auto& item : p) invoke_quietly(item.done, unavailable());
-  for (auto& item : k) invoke_quietly(item.done, core::result<void>(unavailable()));
+  fail_all(failed, unavailable());
 }
 
+void writer::impl::fail_all(batch_input& in, const core::error& e) {
+  for (auto& item : in.publishes) invoke_quietly(item.done, e);
+  for (auto& item : in.acks) invoke_quietly(item.done, core::result<void>(e));
+  for (auto& item : in.receipts) invoke_quietly(item.done, core::result<core::receipt_outcome>(e));
+  for (auto& item : in.escalations) invoke_quietly(item.done, core::result<bool>(e));
+  for (auto& item : in.presence)
+    invoke_quietly(item.done, core::result<std::vector<core::member_presence>>(e));
+}
+
+namespace {
+template <class T>
+void take_all(std::deque<T>& from, std::vector<T>& to) {
+  std::move(from.begin(), from.end(), std::back_inserter(to));
+  from.clear();
+}
+}  // namespace
+
 detail::db_worker::duration writer::impl::step(pqxx::connection& c) {
-  std::vector<publish_item> batch_publishes;
-  std::vector<audit_item> batch_audits;
-  std::vector<ack_item> batch_acks;
+  batch_input in;
   {
     std::lock_guard lock(mutex);
-    if (queued() == 0 && summaries.empty()) return idle_probe;
-    // Up to batch_max publishes, and every pending audit event and ack.
+    if (queued() == 0 && summaries.empty() && presence.empty()) return idle_probe;
+    // Up to batch_max publishes, and every other pending item.
     const std::size_t n = std::min(publishes.size(), std::max<std::size_t>(options.batch_max, 1));
     for (std::size_t i = 0; i < n; ++i) {
-      batch_publishes.push_back(std::move(publishes.front()));
+      in.publishes.push_back(std::move(publishes.front()));
       publishes.pop_front();
     }
-    std::move(audits.begin(), audits.end(), std::back_inserter(batch_audits));
-    audits.clear();
-    std::move(summaries.begin(), summaries.end(), std::back_inserter(batch_audits));
-    summaries.clear();
-    std::move(acks.begin(), acks.end(), std::back_inserter(batch_acks));
-    acks.clear();
+    take_all(audits, in.audits);
+    take_all(summaries, in.audits);
+    take_all(acks, in.acks);
+    take_all(receipts, in.receipts);
+    take_all(escalations, in.escalations);
+    take_all(presence, in.presence);
   }
-  execute(c, batch_publishes, batch_audits, batch_acks);
+  execute(c, in);
   return detail::db_worker::duration::zero();
 }
 
@@ -251,22 +325,21 @@ void writer::impl::flush_audits(pqxx::connection& c) {
     summaries.clear();
   }
   if (batch.empty()) return;
-  std::vector<publish_item> none;
-  std::vector<ack_item> no_acks;
+  batch_input in;
+  in.audits = std::move(batch);
   try {
-    detail::write_batch(c, none, batch, no_acks, now);
+    detail::write_batch(c, in, now);
   } catch (...) {
     auto f = detail::classify_current_exception(true);
-    spdlog::error("store writer: {} audit events lost at shutdown: {}", batch.size(), f.what);
+    spdlog::error("store writer: {} audit events lost at shutdown: {}", in.audits.size(), f.what);
   }
 }
 
-void writer::impl::execute(pqxx::connection& c, std::vector<publish_item>& p,
-                           std::vector<audit_item>& a, std::vector<ack_item>& k) {
+void writer::impl::execute(pqxx::connection& c, batch_input& in) {
   std::optional<detail::batch_outcome> outcome;
   std::optional<detail::failure> failure;
   try {
-    outcome = detail::write_batch(c, p, a, k, now);
+    outcome = detail::write_batch(c, in, now);
   } catch (...) {
     failure = detail::classify_current_exception(c.is_open());
   }
@@ -277,18 +350,28 @@ void writer::impl::execute(pqxx::connection& c, std::vector<publish_item>& p,
       ++stats.batches;
       stats.alerts_committed += outcome->created.size();
       stats.audit_rows += outcome->audit_rows;
+      stats.receipts += in.receipts.size();
+      stats.notices += outcome->notices;
     }
     // Committed: now, and only now, the waiters learn their outcome.
-    for (std::size_t i = 0; i < p.size(); ++i)
-      invoke_quietly(p[i].done, std::move(outcome->publishes[i]));
-    for (std::size_t i = 0; i < k.size(); ++i)
-      invoke_quietly(k[i].done, std::move(outcome->acks[i]));
+    for (std::size_t i = 0; i < in.publishes.size(); ++i)
+      invoke_quietly(in.publishes[i].done, std::move(outcome->publishes[i]));
+    for (std::size_t i = 0; i < in.acks.size(); ++i)
+      invoke_quietly(in.acks[i].done, std::move(outcome->acks[i]));
+    auto& rapid = outcome->rapid;
+    for (std::size_t i = 0; i < in.receipts.size(); ++i)
+      invoke_quietly(in.receipts[i].done, std::move(rapid.receipts[i]));
+    for (std::size_t i = 0; i < in.escalations.size(); ++i)
+      invoke_quietly(in.escalations[i].done, std::move(rapid.escalations[i]));
+    for (std::size_t i = 0; i < in.presence.size(); ++i)
+      invoke_quietly(in.presence[i].done, std::move(rapid.presence[i]));
     if (!outcome->created.empty()) invoke_quietly(on_commit, outcome->created);
     return;
   }
 
   const core::error error = detail::to_error(*failure);
   const bool lost = failure->kind != detail::failure_kind::other;
+  auto& a = in.audits;
   {
     std::lock_guard lock(mutex);
     ++stats.failed_batches;
@@ -310,34 +393,36 @@ void writer::impl::execute(pqxx::connection& c, std::vector<publish_item>& p,
     stats.audit_dropped += dropped;
   }
   if (lost)
-    spdlog::error("store writer: database connection lost ({} publishes, {} acks failed): {}",
-                  p.size(), k.size(), failure->what);
+    spdlog::error(
+        "store writer: database connection lost ({} publishes, {} acks, {} receipts "
+        "failed): {}",
+        in.publishes.size(), in.acks.size(), in.receipts.size(), failure->what);
   else
-    spdlog::error("store writer: batch failed ({} publishes, {} acks): {}", p.size(), k.size(),
-                  failure->what);
-  for (auto& item : p) invoke_quietly(item.done, error);
-  for (auto& item : k) invoke_quietly(item.done, core::result<void>(error));
+    spdlog::error("store writer: batch failed ({} publishes, {} acks, {} receipts): {}",
+                  in.publishes.size(), in.acks.size(), in.receipts.size(), failure->what);
+  fail_all(in, error);
   // The worker drops the connection and reconnects with back-off.
   if (lost) throw pqxx::broken_connection(failure->what);
 }
 
 void writer::impl::drain_on_stop() {
-  std::deque<publish_item> p;
-  std::deque<ack_item> k;
+  batch_input failed;
   {
     std::lock_guard lock(mutex);
     stopping = true;
     up = false;
-    p.swap(publishes);
-    k.swap(acks);
+    take_all(publishes, failed.publishes);
+    take_all(acks, failed.acks);
+    take_all(receipts, failed.receipts);
+    take_all(escalations, failed.escalations);
+    take_all(presence, failed.presence);
     if (!audits.empty()) {
       spdlog::error("store writer: stopped with {} audit events not written", audits.size());
       stats.audit_dropped += audits.size();
       audits.clear();
     }
   }
-  for (auto& item : p) invoke_quietly(item.done, unavailable());
-  for (auto& item : k) invoke_quietly(item.done, core::result<void>(unavailable()));
+  fail_all(failed, unavailable());
 }
 
 }  // namespace liaison::store

@@ -8,9 +8,11 @@
 #include "config/server_config.hpp"
 #include "core/audit_event.hpp"
 #include "core/records.hpp"
+#include "store/rapid_records.hpp"
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace liaison::store {
 
@@ -22,6 +24,8 @@ struct writer_stats {
   // failing in two batches (not for a lost connection: those wait).
   std::uint64_t audit_dropped = 0;
   std::uint64_t failed_batches = 0;
+  std::uint64_t receipts = 0;  // receipts judged (recorded, duplicate or refused)
+  std::uint64_t notices = 0;   // notices stored
 };
 
 class writer {
@@ -63,11 +67,33 @@ class writer {
   // 4096 wait, beyond them they are dropped and counted). Thread-safe.
   bool audit_summary(core::audit_event event);
 
-  // Advances a consumer's cursor to max(cursor, up_to_seq) together with the
-  // event's audit row; `done` runs on the writer thread after the commit, with
-  // UNAVAILABLE when the database is unreachable. Thread-safe; never blocks.
-  void ack(core::consumer_key consumer, std::uint64_t up_to_seq, core::audit_event event,
-           std::function<void(core::result<void>)> done);
+  // Advances a consumer's cursor of one lane (or of every lane) to
+  // max(cursor, up_to_seq) together with the event's audit row; `done` runs
+  // on the writer thread after the commit, with UNAVAILABLE when the
+  // database is unreachable. Thread-safe; never blocks.
+  void ack(core::consumer_key consumer, std::optional<core::priority> lane, std::uint64_t up_to_seq,
+           core::audit_event event, std::function<void(core::result<void>)> done);
+
+  // Records an admitted receipt (rapid::admit_receipt) if the alert exists,
+  // was addressed to the receipt's member and the state does not go back
+  // (rapid::judge_receipt), with its audit row and a notice to the sender;
+  // READ and ACTIONED close the member's read deadline. `done` runs after
+  // the commit: the outcome, or NOT_FOUND, PERMISSION_DENIED,
+  // INVALID_ARGUMENT (SHA-256 mismatch), FAILED_PRECONDITION (backwards),
+  // all audited; UNAVAILABLE or RESOURCE_EXHAUSTED as for publish.
+  void record_receipt(core::receipt_request request,
+                      std::function<void(core::result<core::receipt_outcome>)> done);
+
+  // Commits an escalation if its deadline is still open at the expected
+  // level: `done(true)`; `done(false)` when another node or an earlier run
+  // did it, or the deadline closed. Thread-safe; never blocks.
+  void escalate(escalation_request request, std::function<void(core::result<bool>)> done);
+
+  // Writes a node's desks on duty and returns the combined state of the
+  // members concerned (see presence_update). Apart from queue_max: presence
+  // never waits behind publishes and is never refused for a full queue.
+  void update_presence(presence_update update,
+                       std::function<void(core::result<std::vector<core::member_presence>>)> done);
 
   // True while the writer holds a working connection.
   bool connected() const;

@@ -32,6 +32,14 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
   return out;
 }
 
+// The alerts `liaison subscribe` printed (it prints notices too).
+std::vector<nlohmann::json> alert_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  for (auto& line : json_lines(text))
+    if (line.value("type", "") == "alert") out.push_back(std::move(line));
+  return out;
+}
+
 class CliTest : public ::testing::Test {
  protected:
   test_database db;
@@ -113,7 +121,7 @@ TEST_F(CliTest, PublishOverHttpsAndSubscribeOverTheWebSocketStream) {
     auto s = run({"subscribe", "--ws", "--format", format, "--id", id("partner-HU"), "--server",
                   server.https_address(), "--consumer", "ws-" + format, "--count", "1"});
     ASSERT_EQ(s.exit_code, 0) << format << ": " << s.err;
-    auto lines = json_lines(s.out);
+    auto lines = alert_lines(s.out);
     ASSERT_EQ(lines.size(), 1u) << format;
     EXPECT_EQ(lines[0]["id"], published[0]["id"]) << format;
     EXPECT_EQ(lines[0]["seq"], published[0]["seq"]) << format;
@@ -148,23 +156,23 @@ TEST_F(CliTest, SubscriberKilledMidStreamResumesFromItsCursorWithoutLoss) {
   // Step 2: a subscriber is killed -9 after printing a few.
   auto first = subscribe("first");
   ASSERT_TRUE(
-      eventually([&] { return json_lines(read_file(dir.path() + "/first")).size() >= 5; }, 30s));
+      eventually([&] { return alert_lines(read_file(dir.path() + "/first")).size() >= 5; }, 30s));
   first->signal(SIGKILL);
   first->wait_for(10s);
-  auto before = json_lines(read_file(dir.path() + "/first"));
+  auto before = alert_lines(read_file(dir.path() + "/first"));
   // Step 3: more alerts arrive while no subscriber runs.
   publish(10);
   // Step 4: the next one picks up from the cursor and prints the rest.
   auto second = subscribe("second");
   ASSERT_TRUE(eventually(
       [&] {
-        auto lines = json_lines(read_file(dir.path() + "/second"));
+        auto lines = alert_lines(read_file(dir.path() + "/second"));
         return !lines.empty() && lines.back()["seq"] == *sent.rbegin();
       },
       30s))
       << read_file(dir.path() + "/second.err");
   second->signal(SIGTERM);
-  auto after = json_lines(read_file(dir.path() + "/second"));
+  auto after = alert_lines(read_file(dir.path() + "/second"));
 
   std::set<std::uint64_t> seen;
   for (const auto* run : {&before, &after}) {
@@ -337,16 +345,15 @@ TEST_F(CliTest, TwoProcessesDoNotStealAConsumerUnlessOneTakesItOver) {
 TEST_F(CliTest, OnlyNewStaysOnlyNewAfterAReconnect) {
   test_database quick_db;
   liaisond_process quick(quick_db.url(), {{"native.idle_timeout", "\"2s\""}});
-  auto& server = quick;
   auto at_desk = identity("AT/desk");
   auto publish = [&](const std::string& subject) {
-    client::native_client conn(at_desk, {server.native_address(), 10s, "e2e"});
+    client::native_client conn(at_desk, {quick.native_address(), 10s, "e2e"});
     auto answer = conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, subject)), 10s);
     ASSERT_TRUE(answer.has_publish_result());
   };
   for (int i = 0; i < 5; ++i) publish("backlog " + std::to_string(i));
   auto sub = std::make_unique<child_process>(
-      args({"subscribe", "--id", id("HU/desk"), "--server", server.native_address(), "--consumer",
+      args({"subscribe", "--id", id("HU/desk"), "--server", quick.native_address(), "--consumer",
             "fresh", "--only-new", "--no-ack"}),
       dir.path() + "/sub", dir.path() + "/sub.err");
   ASSERT_TRUE(eventually(
@@ -354,7 +361,7 @@ TEST_F(CliTest, OnlyNewStaysOnlyNewAfterAReconnect) {
       20s));
   publish("new 1");
   ASSERT_TRUE(
-      eventually([&] { return json_lines(read_file(dir.path() + "/sub")).size() == 1; }, 20s));
+      eventually([&] { return alert_lines(read_file(dir.path() + "/sub")).size() == 1; }, 20s));
   // The server closes the quiet connection (idle timeout of 2 s, shorter
   // than the CLI's pings); the subscriber reconnects by itself.
   ASSERT_TRUE(eventually(
@@ -368,11 +375,11 @@ TEST_F(CliTest, OnlyNewStaysOnlyNewAfterAReconnect) {
       30s));
   publish("new 2");
   ASSERT_TRUE(
-      eventually([&] { return json_lines(read_file(dir.path() + "/sub")).size() >= 2; }, 30s))
+      eventually([&] { return alert_lines(read_file(dir.path() + "/sub")).size() >= 2; }, 30s))
       << read_file(dir.path() + "/sub.err");
   sub->signal(SIGTERM);
   sub->wait_for(10s);
-  auto lines = json_lines(read_file(dir.path() + "/sub"));
+  auto lines = alert_lines(read_file(dir.path() + "/sub"));
   ASSERT_EQ(lines.size(), 2u) << "the backlog was replayed: " << read_file(dir.path() + "/sub");
   EXPECT_EQ(lines[0]["subject"], "new 1");
   EXPECT_EQ(lines[1]["subject"], "new 2");
@@ -397,7 +404,7 @@ TEST_F(CliTest, AnIdleWebSocketSubscriptionStaysOpenAndGetsTheNextAlertAtOnce) {
       conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "after a quiet spell")), 10s);
   ASSERT_TRUE(answer.has_publish_result());
   ASSERT_TRUE(
-      eventually([&] { return !json_lines(read_file(dir.path() + "/idle")).empty(); }, 20s));
+      eventually([&] { return !alert_lines(read_file(dir.path() + "/idle")).empty(); }, 20s));
   std::cout << "delivered "
             << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                    .count()

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -187,6 +188,61 @@ std::string summary(const report& r, std::size_t cycles, const std::string& faul
     << ", recipient mismatch " << r.recipient_mismatch << ", stored undelivered "
     << r.stored_undelivered << ", seq gaps " << r.seq_gaps << ")";
   return s.str();
+}
+
+}  // namespace liaison::faults
+
+namespace liaison::faults {
+
+escalation_report check_escalations(const std::vector<deadline_row>& deadlines,
+                                    const std::vector<escalation_row>& escalations,
+                                    std::uint32_t max_level,
+                                    const std::vector<std::pair<wall, wall>>& downtime,
+                                    std::chrono::milliseconds allowance) {
+  escalation_report r;
+  r.deadlines = deadlines.size();
+  r.escalations = escalations.size();
+  std::map<std::tuple<std::uint64_t, std::string, std::uint32_t>, std::size_t> seen;
+  for (const auto& e : escalations) {
+    ++seen[{e.seq, e.member, e.level}];
+    // Lateness beyond the downtime that fell between the deadline and the escalation.
+    double down_ms = 0;
+    for (const auto& [from, to] : downtime) {
+      auto lo = std::max(from, e.deadline), hi = std::min(to, e.at);
+      if (hi > lo) down_ms += std::chrono::duration<double, std::milli>(hi - lo).count();
+    }
+    const double late_ms =
+        std::chrono::duration<double, std::milli>(e.at - e.deadline).count() - down_ms;
+    r.max_late_ms = std::max(r.max_late_ms, late_ms);
+    if (late_ms > static_cast<double>(allowance.count())) {
+      ++r.late;
+      if (r.examples.size() < 10)
+        r.examples.push_back("seq " + std::to_string(e.seq) + " " + e.member + " level " +
+                             std::to_string(e.level) + " escalated " +
+                             std::to_string(static_cast<long>(late_ms)) +
+                             " ms after its deadline beyond the downtime");
+    }
+  }
+  for (const auto& [key, n] : seen)
+    if (n > 1) {
+      r.duplicated += n - 1;
+      if (r.examples.size() < 10)
+        r.examples.push_back("seq " + std::to_string(std::get<0>(key)) + " " + std::get<1>(key) +
+                             " level " + std::to_string(std::get<2>(key)) + " escalated " +
+                             std::to_string(n) + " times");
+    }
+  for (const auto& d : deadlines) {
+    // A closed deadline escalated up to where it stood; an open one, to the last level.
+    const std::uint32_t expected = d.closed ? d.level : max_level;
+    for (std::uint32_t level = 1; level <= expected; ++level)
+      if (!seen.contains({d.seq, d.member, level})) {
+        ++r.lost;
+        if (r.examples.size() < 10)
+          r.examples.push_back("seq " + std::to_string(d.seq) + " " + d.member + " level " +
+                               std::to_string(level) + " never escalated");
+      }
+  }
+  return r;
 }
 
 }  // namespace liaison::faults

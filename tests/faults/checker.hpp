@@ -6,8 +6,11 @@
 
 #include "faults/history.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace liaison::faults {
@@ -60,5 +63,46 @@ report check(const std::vector<alert_record>& alerts, const std::vector<delivery
 // "N acknowledged alerts over K <fault> cycles: 0 lost, 0 unexpected, 0
 // duplicate rows, D duplicate deliveries, R recovered", then the other counts.
 std::string summary(const report& r, std::size_t cycles, const std::string& fault);
+
+}  // namespace liaison::faults
+
+namespace liaison::faults {
+
+// Read deadlines (#12): every open deadline escalates once per level, up to
+// the last, however often liaisond is killed; none twice; each at most the
+// downtime it overlapped plus `allowance` after its deadline.
+using wall = std::chrono::system_clock::time_point;
+
+struct deadline_row {
+  std::uint64_t seq = 0;
+  std::string member;
+  std::uint32_t level = 0;  // as stored
+  bool closed = false;      // read or withdrawn: escalates no further
+};
+
+struct escalation_row {
+  std::uint64_t seq = 0;
+  std::string member;
+  std::uint32_t level = 0;
+  wall deadline;  // the deadline that passed
+  wall at;        // when the escalation was committed
+};
+
+struct escalation_report {
+  std::size_t deadlines = 0;
+  std::size_t escalations = 0;
+  std::size_t lost = 0;        // a level that never escalated
+  std::size_t duplicated = 0;  // a level that escalated more than once
+  std::size_t late = 0;        // later than its downtime plus the allowance
+  double max_late_ms = 0;      // the largest lateness beyond the downtime it overlapped
+  std::vector<std::string> examples;
+  bool ok() const { return lost == 0 && duplicated == 0 && late == 0; }
+};
+
+escalation_report check_escalations(const std::vector<deadline_row>& deadlines,
+                                    const std::vector<escalation_row>& escalations,
+                                    std::uint32_t max_level,
+                                    const std::vector<std::pair<wall, wall>>& downtime,
+                                    std::chrono::milliseconds allowance);
 
 }  // namespace liaison::faults

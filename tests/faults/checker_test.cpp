@@ -176,5 +176,33 @@ TEST(CheckerTest, SummaryHasTheReportsWording) {
       << line;
 }
 
+// --- escalations ---
+
+TEST(EscalationCheckTest, EveryOpenDeadlineEscalatesOncePerLevelWithinItsDowntime) {
+  using namespace std::chrono_literals;
+  const wall start = wall{} + 1000h;
+  std::vector<deadline_row> deadlines{{1, "RS", 2, false}, {1, "HU", 0, true}, {2, "XK", 2, false}};
+  std::vector<escalation_row> escalations{{1, "RS", 1, start, start + 200ms},
+                                          {1, "RS", 2, start + 3s, start + 3s + 300ms},
+                                          {2, "XK", 1, start, start + 5s},  // 4.5 s of it down
+                                          {2, "XK", 2, start + 3s, start + 5s + 100ms}};
+  std::vector<std::pair<wall, wall>> down{{start + 200ms, start + 4800ms}};
+  auto r = check_escalations(deadlines, escalations, 2, down, 1000ms);
+  EXPECT_TRUE(r.ok()) << r.examples.size();
+  EXPECT_LT(r.max_late_ms, 1000);
+
+  // A level missing, one twice, one late beyond its downtime: each counted.
+  escalations.erase(escalations.begin() + 1);                           // RS level 2 lost
+  escalations.push_back({2, "XK", 2, start + 3s, start + 5s + 200ms});  // XK level 2 twice
+  escalations.push_back({3, "AL", 1, start, start + 9s});  // late, no downtime after start+4.8s
+  deadlines.push_back({3, "AL", 1, true});
+  r = check_escalations(deadlines, escalations, 2, down, 1000ms);
+  EXPECT_EQ(r.lost, 1u);
+  EXPECT_EQ(r.duplicated, 1u);
+  EXPECT_EQ(r.late, 1u);
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.examples.empty());
+}
+
 }  // namespace
 }  // namespace liaison::faults

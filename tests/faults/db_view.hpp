@@ -3,6 +3,7 @@
 // own cluster.
 #pragma once
 
+#include "faults/checker.hpp"
 #include "faults/history.hpp"
 
 #include <optional>
@@ -18,5 +19,11 @@ database_view read_database(const std::string& url);
 // consumer does not exist.
 std::optional<std::uint64_t> consumer_cursor(const std::string& url, const std::string& principal,
                                              const std::string& name);
+
+// Read deadlines as stored, and the deadline.escalate audit rows.
+std::vector<deadline_row> read_deadline_rows(const std::string& url);
+std::vector<escalation_row> read_escalation_rows(const std::string& url);
+// Deadlines still to pass (not closed, not exhausted).
+long open_deadlines(const std::string& url);
 
 }  // namespace liaison::faults

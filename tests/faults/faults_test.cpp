@@ -321,6 +321,56 @@ TEST(Faults, ConsumerThatNeverAcknowledgesGetsEverythingAgain) {
         " MiB");
 }
 
+// #12: read deadlines live in the database. A share of the load is FLASH
+// to be read within 3 s and nobody reads: every recipient's deadline passes
+// twice while liaisond is killed -9, sometimes for longer than a deadline.
+// Afterwards every deadline escalated exactly once per level, and each
+// escalation came at most the downtime it overlapped plus one second after
+// its deadline (the assertion allows 10 s: a slow machine must not fail the
+// run; the figure is logged).
+TEST(Faults, DeadlinesEscalateOnceAcrossServerKills) {
+  const auto& p = run_profile();
+  harness_options options;
+  options.server_config = {{"deadlines.check_interval", "\"250ms\""}};
+  options.load.flash_share = 0.3;
+  options.load.read_within_seconds = 3;
+  harness h("deadlines", p, options);
+  // Fault times are steady; audit rows are wall-clock.
+  const auto wall_now = std::chrono::system_clock::now();
+  const auto steady_now = steady::now();
+  auto to_wall = [&](steady::time_point t) {
+    return std::chrono::time_point_cast<wall::duration>(wall_now + (t - steady_now));
+  };
+  h.start();
+  for (int i = 0; i < p.server_kills; ++i) {
+    h.run_for(h.random_gap());
+    auto injected = steady::now();
+    h.server().kill9();
+    // Down for up to 5 s: deadlines of both levels pass meanwhile.
+    h.run_for(h.random_between(0ms, 5000ms));
+    h.server().start();
+    ASSERT_TRUE(h.healed("kill -9 liaisond", injected, steady::now())) << h.server().log();
+  }
+  h.run_for(h.random_gap());
+  auto r = h.finish();
+  expect_promises_kept(h, r, static_cast<std::size_t>(p.server_kills), "kill -9 (deadlines)");
+  // The last deadlines pass (3 s and 6 s after the last commits).
+  ASSERT_TRUE(testing::eventually([&] { return open_deadlines(h.db_url()) == 0; }, 60s));
+  std::vector<std::pair<wall, wall>> down;
+  for (const auto& f : h.faults()) down.emplace_back(to_wall(f.injected), to_wall(f.healed));
+  auto deadlines = read_deadline_rows(h.db_url());
+  auto e = check_escalations(deadlines, read_escalation_rows(h.db_url()), 2, down, 10000ms);
+  std::string examples;
+  for (const auto& x : e.examples) examples += "\n  " + x;
+  h.log("FIGURE deadlines: " + std::to_string(e.deadlines) + " deadlines, " +
+        std::to_string(e.escalations) + " escalations, " + std::to_string(e.lost) + " lost, " +
+        std::to_string(e.duplicated) + " duplicated, latest " +
+        std::to_string(static_cast<long>(e.max_late_ms)) + " ms after its deadline beyond the " +
+        "downtime, over " + std::to_string(p.server_kills) + " kill -9");
+  EXPECT_GT(e.deadlines, 0u);
+  EXPECT_TRUE(e.ok()) << examples;
+}
+
 TEST(Faults, NegativeControlWithAsynchronousCommitLosesAcknowledgedAlerts) {
   const auto& p = run_profile();
   harness_options options;

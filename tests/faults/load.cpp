@@ -196,6 +196,10 @@ void load::publish_loop(desk& d) {
     a.set_kind(v1::KIND_INFORMATION);
     a.set_category(v1::CATEGORY_VEHICLE);
     a.set_priority(v1::PRIORITY_ROUTINE);
+    if (options_.flash_share > 0 && unit(d.rng) < options_.flash_share) {
+      a.set_priority(v1::PRIORITY_FLASH);
+      a.set_read_within_seconds(options_.read_within_seconds);
+    }
     a.set_tlp(v1::TLP_AMBER);
     a.set_restriction(v1::RESTRICTION_H1);
     a.mutable_evaluation()->set_source(v1::SOURCE_RELIABILITY_B);

@@ -33,6 +33,10 @@ struct load_options {
   std::string heavy_member;
   std::size_t heavy_body_bytes = 16 * 1024;
   std::string consumer_name = "faults";
+  // This share of the alerts is FLASH with a read deadline of
+  // read_within_seconds (the consumers never send READ: each escalates).
+  double flash_share = 0;
+  std::uint32_t read_within_seconds = 0;
 };
 
 class load {

@@ -7,6 +7,7 @@
 #include "broker/exchange_port.hpp"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace liaison::testing {
@@ -16,12 +17,14 @@ class fake_subscription final : public broker::subscription_handle {
   struct ack_call {
     std::uint64_t up_to_seq;
     std::function<void(core::result<void>)> done;
+    std::optional<core::priority> lane;
   };
 
   void start() override { ++started; }
   void on_room() override { ++rooms; }
-  void ack(std::uint64_t up_to_seq, std::function<void(core::result<void>)> done) override {
-    acks.push_back({up_to_seq, std::move(done)});
+  void ack(std::optional<core::priority> lane, std::uint64_t up_to_seq,
+           std::function<void(core::result<void>)> done) override {
+    acks.push_back({up_to_seq, std::move(done), lane});
   }
   void close() override { ++closed; }
 
@@ -29,6 +32,22 @@ class fake_subscription final : public broker::subscription_handle {
   int rooms = 0;
   int closed = 0;
   std::vector<ack_call> acks;
+};
+
+// What the exchange heard about one attached connection.
+struct fake_connection_state {
+  bool attached = true;
+  std::vector<bool> duty;  // set_on_duty calls, in order (the first: at attach)
+};
+
+class fake_connection final : public broker::connection_handle {
+ public:
+  explicit fake_connection(std::shared_ptr<fake_connection_state> s) : state_(std::move(s)) {}
+  ~fake_connection() override { state_->attached = false; }
+  void set_on_duty(bool counted) override { state_->duty.push_back(counted); }
+
+ private:
+  std::shared_ptr<fake_connection_state> state_;
 };
 
 class fake_exchange final : public broker::exchange_port {
@@ -56,6 +75,22 @@ class fake_exchange final : public broker::exchange_port {
                  broker::claim_rule claim, std::shared_ptr<broker::delivery_sink> sink,
                  std::function<void(core::result<broker::subscription>)> done) override;
   void audit(core::audit_event event) override { audits.push_back(std::move(event)); }
+  std::unique_ptr<broker::connection_handle> attach(const core::principal& who,
+                                                    std::shared_ptr<broker::notice_sink> notices,
+                                                    bool on_duty) override;
+  void send_receipt(const core::principal& who, const core::receipt& decoded,
+                    const core::signed_receipt& signed_receipt,
+                    std::function<void(core::result<core::receipt_outcome>)> done) override;
+  void reject_receipt(const core::principal&, const core::error& why) override {
+    rejected.push_back(why);
+  }
+  void fetch_notices(const core::principal& who, std::uint64_t after_id, std::size_t limit,
+                     std::function<void(core::result<std::vector<core::notice>>)> done) override;
+  void query_status(const core::principal& who, std::string alert_id, std::string origin,
+                    std::function<void(core::result<core::alert_status>)> done) override;
+  void query_presence(
+      const core::principal& who,
+      std::function<void(core::result<std::vector<core::member_presence>>)> done) override;
 
   // Completes the i-th publish with seq (received at `at`), or an error.
   void commit(std::size_t i, std::uint64_t seq);
@@ -67,7 +102,30 @@ class fake_exchange final : public broker::exchange_port {
   // The audit rows with this action.
   std::vector<core::audit_event> audited(std::string_view action) const;
 
+  struct receipt_call {
+    core::principal who;
+    core::receipt receipt;
+    core::signed_receipt signed_receipt;
+    std::function<void(core::result<core::receipt_outcome>)> done;
+  };
+  struct notices_call {
+    std::uint64_t after_id;
+    std::size_t limit;
+    std::function<void(core::result<std::vector<core::notice>>)> done;
+  };
+  struct status_call {
+    std::string alert_id;
+    std::string origin;
+    std::function<void(core::result<core::alert_status>)> done;
+  };
+
   core::time_point at{std::chrono::microseconds{1'714'564'800'000'000}};
+  std::vector<std::shared_ptr<fake_connection_state>> connections;
+  std::vector<std::shared_ptr<broker::notice_sink>> notice_sinks;
+  std::vector<receipt_call> receipts;
+  std::vector<notices_call> notice_fetches;
+  std::vector<status_call> statuses;
+  std::vector<std::function<void(core::result<std::vector<core::member_presence>>)>> presences;
   std::vector<publish_call> publishes;
   std::vector<subscribe_call> subscribes;
   std::vector<core::error> rejected;

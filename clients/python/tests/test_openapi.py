@@ -28,7 +28,7 @@ DOC = REPO / "docs" / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # The identity folder of `liaison pki init` that acts in each role.
 IDENTITY_OF_ROLE = {"desk": "AT/desk", "partner": "partner-HU", "auditor": "auditor",
-                    "admin": "ops"}
+                    "admin": "ops", "coordinator": "TF.coordination"}
 
 server = None
 doc = None

@@ -194,6 +194,36 @@ core::result<alert_detail> read_alert_detail(pqxx::connection& c, const std::str
                          " FROM alerts a WHERE a.in_reply_to = $1::uuid ORDER BY a.seq LIMIT $2",
                      alert_id, max_replies);
   for (const auto& row : replies) d.replies.push_back(decode_history_alert(row));
+  for (const auto& row : tx.exec_params(
+           "SELECT id, member, state, (extract(epoch from at) * 1000000)::bigint, "
+           "(extract(epoch from recorded_at) * 1000000)::bigint, principal, payload, signature, "
+           "key_id FROM receipts WHERE alert_seq = $1 ORDER BY id",
+           d.alert.seq)) {
+    store::receipt_record r;
+    r.id = seq_from(row[0]);
+    r.member = row[1].c_str();
+    r.state = row[2].c_str();
+    r.at = micros_from(row[3]);
+    r.recorded_at = micros_from(row[4]);
+    r.principal = row[5].c_str();
+    r.signed_bytes = {bytea_from(row[6]), bytea_from(row[7]), row[8].c_str()};
+    d.receipts.push_back(std::move(r));
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT member, (extract(epoch from due_at) * 1000000)::bigint, window_us, level, "
+           "(extract(epoch from closed_at) * 1000000)::bigint, coalesce(closed_by, '') "
+           "FROM read_deadlines WHERE alert_seq = $1 ORDER BY member",
+           d.alert.seq)) {
+    core::read_deadline x;
+    x.alert_seq = d.alert.seq;
+    x.member = row[0].c_str();
+    if (!row[1].is_null()) x.due_at = micros_from(row[1]);
+    x.window = core::duration(row[2].as<std::int64_t>());
+    x.level = row[3].as<std::uint32_t>();
+    if (!row[4].is_null()) x.closed_at = micros_from(row[4]);
+    x.closed_by = row[5].c_str();
+    d.deadlines.push_back(std::move(x));
+  }
   return d;
 }
 

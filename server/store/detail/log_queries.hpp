@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace liaison::store::detail {
@@ -21,9 +22,11 @@ std::uint64_t read_log_head(pqxx::connection& c);
 std::vector<core::stored_alert_ptr> read_range(pqxx::connection& c, std::uint64_t after_seq,
                                                std::uint64_t up_to);
 
-// One page of a member's backlog and the head, from one snapshot.
+// One page of a member's backlog (in one lane, or all) and the head, from
+// one snapshot.
 core::backlog_page read_backlog(pqxx::connection& c, const std::string& member,
-                                std::uint64_t after_seq, std::size_t limit);
+                                std::uint64_t after_seq, std::size_t limit,
+                                std::optional<core::priority> lane = std::nullopt);
 
 // Creates the consumer if missing; FAILED_PRECONDITION if it belongs to
 // another member.

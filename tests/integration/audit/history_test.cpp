@@ -99,7 +99,7 @@ TEST_F(HistoryTest, FiltersSearchAndTimeline) {
                              R"({"seq":1,"member":"FR","reason":"clearance"})"}));
   auto promise = std::make_shared<std::promise<core::result<void>>>();
   auto acked = promise->get_future();
-  writer->ack({"DE.desk", "main"}, 3,
+  writer->ack({"DE.desk", "main"}, std::nullopt, 3,
               {clock_.now(), "DE.desk", "DE", "consumer.ack", "main", "ok",
                R"({"member":"DE","from_seq":1,"up_to_seq":3})"},
               [promise](core::result<void> r) { promise->set_value(r); });

@@ -75,6 +75,10 @@ TEST_F(FollowerTest, DeliversLocalCommitsInOrder) {
   sink.wait_for(50);
   expect_one_to(sink.seqs(), 50);
   EXPECT_EQ(sink.problems(), "");
+  // last_delivered() moves once the sink has returned, just after it saw 50.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (follower.last_delivered() < 50u && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(follower.last_delivered(), 50u);
   // Straight from the writer: nothing had to be read back from the log.
   EXPECT_EQ(follower.statistics().let_go, 0u);

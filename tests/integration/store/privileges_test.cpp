@@ -66,7 +66,7 @@ TEST_F(PrivilegesTest, TheRuntimeRoleCannotChangeRemoveOrUnprotectTheAppendOnlyT
   EXPECT_EQ(admin_value("SELECT count(*) FROM audit_log"), "1");
   EXPECT_EQ(
       admin_value("SELECT count(*) FROM pg_trigger WHERE tgenabled = 'O' AND NOT tgisinternal"),
-      "10");
+      "14");
 }
 
 TEST_F(PrivilegesTest, GrantingItselfMoreHasNoEffect) {

@@ -21,7 +21,8 @@ class ReaderTest : public store_test {
   core::result<backlog_page> backlog(const std::string& member, std::uint64_t after,
                                      std::size_t limit) {
     return call_within<core::result<backlog_page>>(
-        [&](auto done) { reader_->fetch_backlog(member, after, limit, done); }, "a backlog page");
+        [&](auto done) { reader_->fetch_backlog(member, after, limit, std::nullopt, done); },
+        "a backlog page");
   }
   core::result<consumer_state> open(const core::consumer_key& key, const std::string& member) {
     return call_within<core::result<consumer_state>>(

@@ -52,7 +52,7 @@ core::result<void> store_test::ack(store::writer& w, const core::consumer_key& k
   e.subject = key.name;
   e.outcome = "ok";
   e.detail = "{\"up_to\":" + std::to_string(up_to) + "}";
-  w.ack(key, up_to, std::move(e),
+  w.ack(key, std::nullopt, up_to, std::move(e),
         [promise](core::result<void> outcome) { promise->set_value(std::move(outcome)); });
   return get_within(future, "an ack outcome");
 }

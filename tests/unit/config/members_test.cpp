@@ -213,11 +213,12 @@ revoked = "no"
       mentions(e, ": members[2].code: expected a member code such as \"AT\", got integer 4"));
   EXPECT_TRUE(mentions(e, ": groups.G: expected an array of member codes, got string \"AT\""));
   EXPECT_TRUE(mentions(e, ": principals[0].rol: unknown key"));
-  EXPECT_TRUE(mentions(
-      e, ": principals[0].role: expected a role (desk|partner|auditor|admin), got nothing"));
-  EXPECT_TRUE(mentions(
-      e,
-      ": principals[1].role: expected a role (desk|partner|auditor|admin), got string \"boss\""));
+  EXPECT_TRUE(mentions(e,
+                       ": principals[0].role: expected a role "
+                       "(desk|partner|auditor|admin|coordinator), got nothing"));
+  EXPECT_TRUE(mentions(e,
+                       ": principals[1].role: expected a role "
+                       "(desk|partner|auditor|admin|coordinator), got string \"boss\""));
   EXPECT_TRUE(mentions(e, ": principals[1].clearance: expected a TLP level"));
   EXPECT_TRUE(mentions(e, ": keys[0].revoked: expected true or false, got string \"no\""));
   EXPECT_EQ(e.problems().size(), 9u) << e.what();
@@ -269,7 +270,8 @@ TEST(RepoMembersTest, ExampleMembersTomlIsCompleteAndConsistent) {
   EXPECT_EQ(group("ALL").size(), 27u);
   EXPECT_EQ(group("WB6"), (std::vector<std::string>{"AL", "BA", "ME", "MK", "RS", "XK"}));
   EXPECT_EQ(group("EU").size(), 18u);
-  EXPECT_EQ(file.principals.size(), 30u);  // 27 desks, a partner, the auditor, ops
+  // 27 desks, a partner, the auditor, ops, the coordination desk.
+  EXPECT_EQ(file.principals.size(), 31u);
   EXPECT_EQ(file.keys.size(), 27u);
   auto xk = std::find_if(file.members.begin(), file.members.end(),
                          [](const core::member_info& m) { return m.code == "XK"; });
@@ -279,6 +281,60 @@ TEST(RepoMembersTest, ExampleMembersTomlIsCompleteAndConsistent) {
                               [](const core::principal& p) { return p.id == "HU.partner"; });
   ASSERT_NE(partner, file.principals.end());
   EXPECT_EQ(partner->clearance, core::tlp::amber);
+  // Every member falls back on the coordination desk.
+  for (const auto& m : file.members)
+    EXPECT_EQ(m.fallback, std::vector<std::string>{"TF.coordination"}) << m.code;
+}
+
+TEST(MembersTest, FallbacksNameKnownMembersOrPrincipals) {
+  auto file = parse_members_text(R"(
+[[members]]
+code = "AT"
+name = "Austria"
+fallback = ["HU", "AT.backup"]
+[[members]]
+code = "HU"
+name = "Hungary"
+[[principals]]
+certificate = "AT.backup"
+member = "AT"
+role = "desk"
+)",
+                                 "members.toml");
+  EXPECT_EQ(file.members[0].fallback, (std::vector<std::string>{"HU", "AT.backup"}));
+  auto problems = [](const char* text) {
+    try {
+      parse_members_text(text, "members.toml");
+    } catch (const config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(problems(R"(
+[[members]]
+code = "AT"
+name = "Austria"
+fallback = ["ZZ"]
+)")
+                .find("names fallback 'ZZ', which is neither a member code nor a principal"),
+            std::string::npos);
+  EXPECT_NE(problems(R"(
+[[members]]
+code = "AT"
+name = "Austria"
+fallback = ["AT"]
+)")
+                .find("names itself as its own fallback"),
+            std::string::npos);
+  EXPECT_NE(
+      problems(R"(
+[[members]]
+code = "AT"
+name = "Austria"
+fallback = [1]
+)")
+          .find("members[0].fallback[0]: expected a member code or a principal's certificate name"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -113,7 +113,7 @@ TEST(InitTest, RepoMembersGiveACompleteLoadableLayout) {
       crypto::load_public_key_pem_file((out / "server" / audit_public_key_file_name).string()));
   auto data = config::load_registry(config.registry);
   EXPECT_EQ(data.members.size(), 27u);
-  EXPECT_EQ(data.principals.size(), 30u);
+  EXPECT_EQ(data.principals.size(), 31u);
   ASSERT_EQ(data.keys.size(), 27u);
 
   // Each desk holds the private half of its member's registered key.

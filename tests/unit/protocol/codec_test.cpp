@@ -6,6 +6,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace liaison::protocol {
 namespace {
 
@@ -166,6 +168,131 @@ TEST(CodecTest, DecodesClientRequests) {
   EXPECT_EQ(sub->from_seq, 17u);
 }
 
+TEST(CodecTest, DecodesTheRapidResponseRequests) {
+  v1::Frame f;
+  f.mutable_hello()->set_protocol_version(1);
+  f.mutable_hello()->set_on_duty(true);
+  auto r = decode_request(bytes_of(f), wire_format::binary);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(std::get<hello>(r->body).on_duty);
+
+  f.Clear();
+  f.mutable_subscribe()->set_consumer("c");
+  f.mutable_subscribe()->set_lanes(true);
+  r = decode_request(bytes_of(f), wire_format::binary);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(std::get<subscribe>(r->body).lanes);
+
+  f.Clear();
+  f.mutable_ack()->set_consumer("c");
+  f.mutable_ack()->set_up_to_seq(4);
+  f.mutable_ack()->set_lane(v1::PRIORITY_URGENT);
+  r = decode_request(bytes_of(f), wire_format::binary);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(std::get<ack>(r->body).lane, core::priority::urgent);
+  // A lane outside the enum is invalid; none means "no lane".
+  f.mutable_ack()->set_lane(static_cast<v1::Priority>(7));
+  EXPECT_FALSE(decode_request(bytes_of(f), wire_format::binary).has_value());
+  f.mutable_ack()->set_lane(v1::PRIORITY_UNSPECIFIED);
+  EXPECT_EQ(std::get<ack>(decode_request(bytes_of(f), wire_format::binary)->body).lane,
+            std::nullopt);
+
+  f.Clear();
+  f.set_correlation_id(3);
+  f.mutable_send_receipt()->mutable_receipt()->set_payload("p");
+  f.mutable_send_receipt()->mutable_receipt()->set_signature("s");
+  f.mutable_send_receipt()->mutable_receipt()->set_key_id("HU-1");
+  r = decode_request(bytes_of(f), wire_format::binary);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(std::get<send_receipt>(r->body).receipt, (core::signed_receipt{"p", "s", "HU-1"}));
+
+  // JSON, as a browser or a script would send them.
+  r = decode_request(R"({"correlationId":"8","queryStatus":{"alertId":"x"}})", wire_format::json);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(std::get<query_status>(r->body).alert_id, "x");
+  r = decode_request(R"({"queryPresence":{}})", wire_format::json);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(std::holds_alternative<query_presence>(r->body));
+  r = decode_request(R"({"setDuty":{"onDuty":true}})", wire_format::json);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(std::get<set_duty>(r->body).on_duty);
+  r = decode_request(R"({"fetchNotices":{"afterId":"5","limit":10}})", wire_format::json);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(std::get<fetch_notices>(r->body).after_id, 5u);
+  r = decode_request(R"({"pong":{"nonce":"2"}})", wire_format::json);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(std::get<client_pong>(r->body).nonce, 2u);
+  // Server-only rapid frames from a client are refused.
+  for (const char* server_only : {R"({"notice":{"id":"1"}})", R"({"presence":{}})",
+                                  R"({"receiptResult":{}})", R"({"dutySet":{}})"})
+    EXPECT_FALSE(decode_request(server_only, wire_format::json).has_value()) << server_only;
+}
+
+TEST(CodecTest, ReceiptsDecodeStrictly) {
+  v1::Receipt r;
+  r.set_alert_id("a");
+  r.set_origin("AT");
+  r.set_alert_sha256(std::string(32, 'x'));
+  r.set_state(v1::RECEIPT_STATE_ACTIONED);
+  r.mutable_at()->set_seconds(1'780'000'000);
+  r.set_member("HU");
+  r.set_note("stopped");
+  auto d = decode_receipt(r.SerializeAsString());
+  ASSERT_TRUE(d.has_value()) << d.error().message;
+  EXPECT_EQ(d->state, core::receipt_state::actioned);
+  EXPECT_EQ(d->note, "stopped");
+  EXPECT_EQ(encode_receipt(*d), r.SerializeAsString());
+  // An unknown state, a time out of range, garbage, an unknown field.
+  auto bad = r;
+  bad.set_state(static_cast<v1::ReceiptState>(9));
+  EXPECT_FALSE(decode_receipt(bad.SerializeAsString()).has_value());
+  bad = r;
+  bad.mutable_at()->set_seconds(std::numeric_limits<std::int64_t>::max());
+  EXPECT_FALSE(decode_receipt(bad.SerializeAsString()).has_value());
+  EXPECT_FALSE(decode_receipt("\xff\xff\xff").has_value());
+  EXPECT_FALSE(decode_receipt(r.SerializeAsString() + std::string("\xf8\x07\x01", 3)).has_value());
+  // No state: decodes, and admission names it.
+  bad = r;
+  bad.clear_state();
+  EXPECT_EQ(decode_receipt(bad.SerializeAsString())->state, std::nullopt);
+}
+
+TEST(CodecTest, EncodesNoticesStatusAndPresence) {
+  core::notice n;
+  n.id = 12;
+  n.kind = core::notice_kind::escalation;
+  n.alert_id = "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+  n.origin = "AT";
+  n.prio = core::priority::flash;
+  n.members = {"RS"};
+  n.level = 2;
+  n.text = "Escalation (2)";
+  v1::Frame f;
+  ASSERT_TRUE(f.ParseFromString(encode_notice(n, wire_format::binary)));
+  EXPECT_EQ(f.correlation_id(), 0u);
+  EXPECT_EQ(f.notice().kind(), v1::NOTICE_KIND_ESCALATION);
+  EXPECT_EQ(f.notice().priority(), v1::PRIORITY_FLASH);
+  EXPECT_EQ(f.notice().level(), 2u);
+  EXPECT_EQ(f.notice().members(0), "RS");
+  auto json = encode_notice(n, wire_format::json);
+  EXPECT_NE(json.find(R"("kind":"NOTICE_KIND_ESCALATION")"), std::string::npos) << json;
+
+  core::alert_status s;
+  s.alert_id = n.alert_id;
+  s.origin = "AT";
+  s.rows.push_back({"RS", core::receipt_state::delivered, {{"p", "s", "RS-1"}}, {}, 2, ""});
+  ASSERT_TRUE(f.ParseFromString(encode_reply(4, s, wire_format::binary)));
+  EXPECT_EQ(f.alert_status().recipients(0).state(), v1::RECEIPT_STATE_DELIVERED);
+  EXPECT_EQ(f.alert_status().recipients(0).receipts(0).key_id(), "RS-1");
+  EXPECT_EQ(f.alert_status().recipients(0).escalations(), 2u);
+
+  presence p;
+  p.members.push_back({"XK", core::duty_state::unreachable, std::nullopt, 0, 0});
+  ASSERT_TRUE(f.ParseFromString(encode_reply(5, p, wire_format::binary)));
+  EXPECT_EQ(f.presence().members(0).state(), v1::DUTY_STATE_UNREACHABLE);
+  EXPECT_FALSE(f.presence().members(0).has_since());
+}
+
 TEST(CodecTest, ServerOnlyOrEmptyFramesFromAClientAreInvalid) {
   v1::Frame f;
   f.mutable_welcome()->set_principal("me");
@@ -232,6 +359,7 @@ TEST(CodecTest, DeliverEncodingIsByteForByteProtobufs) {
       d->mutable_received_at()->set_nanos(
           static_cast<std::int32_t>((us - seconds * 1'000'000) * 1000));
       for (const auto& m : a->recipients.members) d->add_recipients(m);
+      d->set_lane(static_cast<v1::Priority>(a->prio));
       EXPECT_EQ(encode_deliver(*a, "console", wire_format::binary), expected.SerializeAsString())
           << us << " " << seq;
       auto native = encode_deliver(*a, "console", wire_format::native);
@@ -269,6 +397,7 @@ TEST(CodecTest, DeliverSharesOneEncodingPerAlertAcrossConsumers) {
       d->mutable_received_at()->set_seconds(1'780'000'000);
       d->mutable_received_at()->set_nanos(123'456'000);
       for (const auto& m : a->recipients.members) d->add_recipients(m);
+      d->set_lane(static_cast<v1::Priority>(a->prio));
       auto frame = parts->head + *parts->shared;
       if (format == wire_format::json) {
         std::string text;

@@ -38,10 +38,12 @@ protocol::request publish(std::uint64_t cid, const std::string& id) {
   return {cid, protocol::publish{envelope_of(id)}};
 }
 protocol::request subscribe(std::uint64_t cid, const std::string& consumer) {
-  return {cid, protocol::subscribe{consumer}};
+  protocol::subscribe s;
+  s.consumer = consumer;
+  return {cid, std::move(s)};
 }
 protocol::request ack(std::uint64_t cid, const std::string& consumer, std::uint64_t seq) {
-  return {cid, protocol::ack{consumer, seq}};
+  return {cid, protocol::ack{consumer, seq, std::nullopt}};
 }
 
 class MachineTest : public ::testing::Test {
@@ -500,9 +502,9 @@ TEST_F(MachineTest, DeliveriesAreAuditedPerConsumerOncePerInterval) {
     return core::stored_alert_ptr(a);
   };
   // Three alerts reach two consumers; nothing is audited yet.
-  ASSERT_TRUE(out_->offer("main", alert(1)));
-  ASSERT_TRUE(out_->offer("main", alert(2)));
-  ASSERT_TRUE(out_->offer("backup", alert(2)));
+  ASSERT_TRUE(out_->offer("main", alert(1), core::priority::routine));
+  ASSERT_TRUE(out_->offer("main", alert(2), core::priority::routine));
+  ASSERT_TRUE(out_->offer("backup", alert(2), core::priority::routine));
   written();
   EXPECT_TRUE(x_.audited(core::audit_action::deliver).empty());
   // The interval passes: one row per consumer with its seqs.
@@ -514,11 +516,12 @@ TEST_F(MachineTest, DeliveriesAreAuditedPerConsumerOncePerInterval) {
   EXPECT_EQ(rows[1].subject, "main");
   EXPECT_NE(rows[1].detail.find("\"seqs\":[1,2]"), std::string::npos) << rows[1].detail;
   // delivery_row_max_seqs (5) written: a row at once.
-  for (std::uint64_t s = 3; s <= 7; ++s) ASSERT_TRUE(out_->offer("main", alert(s)));
+  for (std::uint64_t s = 3; s <= 7; ++s)
+    ASSERT_TRUE(out_->offer("main", alert(s), core::priority::routine));
   written();
   EXPECT_EQ(x_.audited(core::audit_action::deliver).size(), 3u);
   // And what is pending when the connection ends.
-  ASSERT_TRUE(out_->offer("main", alert(8)));
+  ASSERT_TRUE(out_->offer("main", alert(8), core::priority::routine));
   written();
   m_->on_end();
   EXPECT_EQ(x_.audited(core::audit_action::deliver).size(), 4u);
@@ -546,6 +549,165 @@ TEST_F(MachineTest, TheOutboxDrainingLetsConsumersReadOn) {
   auto handle = x_.accept(0);
   written();
   EXPECT_GE(handle->rooms, 1);
+}
+
+// --- rapid response ---
+
+namespace rapid_stories {
+
+protocol::request hello_on_duty(std::uint64_t cid = 1) {
+  return {cid, protocol::hello{"test", protocol::protocol_version, /*on_duty=*/true}};
+}
+
+std::string receipt_payload(const std::string& alert_id) {
+  v1::Receipt r;
+  r.set_alert_id(alert_id);
+  r.set_origin("HU");
+  r.set_member("AT");
+  r.set_state(v1::RECEIPT_STATE_READ);
+  return r.SerializeAsString();
+}
+
+}  // namespace rapid_stories
+
+TEST_F(MachineTest, ADeskOnDutyIsPingedWhenQuietAndStopsCountingWhenItDoesNotAnswer) {
+  auto l = small_limits();
+  l.stall_after = 30s;
+  l.idle_timeout = 120s;
+  open(native, l);
+  send(rapid_stories::hello_on_duty());
+  ASSERT_TRUE(next().has_welcome());
+  ASSERT_EQ(x_.connections.size(), 1u);
+  EXPECT_EQ(x_.connections[0]->duty, std::vector<bool>{true});  // counted from Hello on
+  EXPECT_TRUE(m_->on_duty_counted());
+  // Quiet for a third of stall_after: the server asks with a Ping.
+  advance(10s);
+  auto ping = next();
+  ASSERT_TRUE(ping.has_ping()) << ping.DebugString();
+  EXPECT_EQ(ping.correlation_id(), 0u);
+  // No answer by stall_after: no longer counted, and that is on the record.
+  advance(20s);
+  EXPECT_FALSE(m_->on_duty_counted());
+  EXPECT_TRUE(m_->on_duty_declared());
+  EXPECT_EQ(x_.connections[0]->duty, (std::vector<bool>{true, false}));
+  auto rows = x_.audited(core::audit_action::presence_change);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].outcome, "stalled");
+  // The Pong comes (late): counted again.
+  send({0, protocol::client_pong{ping.ping().nonce()}});
+  EXPECT_TRUE(m_->on_duty_counted());
+  EXPECT_EQ(x_.connections[0]->duty, (std::vector<bool>{true, false, true}));
+  // The connection ends: the exchange lets go of it.
+  m_->on_end();
+  EXPECT_FALSE(x_.connections[0]->attached);
+}
+
+TEST_F(MachineTest, OnlyADeskDeclaresDutyAndItsAnswerSaysWhetherItCounts) {
+  open();
+  greet();
+  EXPECT_EQ(x_.connections[0]->duty, std::vector<bool>{false});
+  send({5, protocol::set_duty{true}});
+  auto f = next();
+  ASSERT_TRUE(f.has_duty_set());
+  EXPECT_EQ(f.correlation_id(), 5u);
+  EXPECT_TRUE(f.duty_set().on_duty());
+  EXPECT_TRUE(f.duty_set().counted());
+  EXPECT_EQ(x_.connections[0]->duty, (std::vector<bool>{false, true}));
+
+  // An auditor's connection is never on duty.
+  x_ = fake_exchange{};
+  out_ = std::make_shared<outbox>(1 << 20, protocol::wire_format::binary, [] {});
+  m_ = std::make_shared<machine>(
+      x_, core::principal{"auditor", "", core::role::auditor}, "192.0.2.7:5000", small_limits(),
+      native, "liaisond/test", out_, [] {}, clock_.steady());
+  send(rapid_stories::hello_on_duty());
+  ASSERT_TRUE(next().has_welcome());
+  EXPECT_EQ(x_.connections[0]->duty, std::vector<bool>{false});  // Hello's on_duty ignored
+  send({6, protocol::set_duty{true}});
+  f = next();
+  ASSERT_TRUE(f.has_error());
+  EXPECT_EQ(f.error().code(), v1::PERMISSION_DENIED);
+  EXPECT_FALSE(m_->closing());  // refused, not a protocol error
+}
+
+TEST_F(MachineTest, ReceiptsGoToTheExchangeAndTheirAnswersComeBackInFlightLimited) {
+  auto l = small_limits();
+  l.max_in_flight_requests = 2;
+  open(native, l);
+  greet();
+  // Bytes that are not a Receipt: answered and audited at once, nothing sent on.
+  send({3, protocol::send_receipt{{"\xff\xff", "sig", "AT-1"}}});
+  auto f = next();
+  ASSERT_TRUE(f.has_error());
+  EXPECT_EQ(f.error().code(), v1::INVALID_ARGUMENT);
+  EXPECT_EQ(x_.rejected.size(), 1u);
+  EXPECT_TRUE(x_.receipts.empty());
+  // Two in flight, the third refused until one is answered.
+  const std::string id = "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+  for (std::uint64_t cid : {10, 11, 12})
+    send({cid, protocol::send_receipt{{rapid_stories::receipt_payload(id), "sig", "AT-1"}}});
+  ASSERT_EQ(x_.receipts.size(), 2u);
+  EXPECT_EQ(x_.receipts[0].receipt.alert_id, id);
+  EXPECT_EQ(x_.receipts[0].receipt.state, core::receipt_state::read);
+  f = next();
+  ASSERT_TRUE(f.has_error());
+  EXPECT_EQ(f.correlation_id(), 12u);
+  EXPECT_EQ(f.error().code(), v1::RESOURCE_EXHAUSTED);
+  x_.receipts[1].done(core::receipt_outcome{42, core::receipt_state::read, false, x_.at});
+  f = next();
+  ASSERT_TRUE(f.has_receipt_result());
+  EXPECT_EQ(f.correlation_id(), 11u);
+  EXPECT_EQ(f.receipt_result().id(), 42u);
+  x_.receipts[0].done(core::make_error(core::errc::failed_precondition, "backwards"));
+  f = next();
+  ASSERT_TRUE(f.has_error());
+  EXPECT_EQ(f.correlation_id(), 10u);
+  // Slots are free again.
+  send({13, protocol::send_receipt{{rapid_stories::receipt_payload(id), "sig", "AT-1"}}});
+  EXPECT_EQ(x_.receipts.size(), 3u);
+}
+
+TEST_F(MachineTest, NoticesArePushedAndFetchedInPages) {
+  open();
+  greet();
+  ASSERT_EQ(x_.notice_sinks.size(), 1u);
+  auto n = std::make_shared<core::notice>();
+  n->id = 7;
+  n->kind = core::notice_kind::reminder;
+  n->alert_id = "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+  n->level = 1;
+  x_.notice_sinks[0]->offer_notice(n);
+  auto f = next();
+  ASSERT_TRUE(f.has_notice());
+  EXPECT_EQ(f.correlation_id(), 0u);
+  EXPECT_EQ(f.notice().id(), 7u);
+  EXPECT_EQ(f.notice().kind(), v1::NOTICE_KIND_REMINDER);
+  // A page of at most 100 by default: the exchange is asked for one more,
+  // to tell whether more follow.
+  send({4, protocol::fetch_notices{6, 0}});
+  ASSERT_EQ(x_.notice_fetches.size(), 1u);
+  EXPECT_EQ(x_.notice_fetches[0].after_id, 6u);
+  EXPECT_EQ(x_.notice_fetches[0].limit, 101u);
+  x_.notice_fetches[0].done(std::vector<core::notice>(101, *n));
+  f = next();
+  ASSERT_TRUE(f.has_notices());
+  EXPECT_EQ(f.notices().notices_size(), 100);
+  EXPECT_TRUE(f.notices().more());
+  // Asking for more than 500 gets 500.
+  send({5, protocol::fetch_notices{0, 100000}});
+  EXPECT_EQ(x_.notice_fetches[1].limit, 501u);
+}
+
+TEST_F(MachineTest, AnAckNamesItsLaneToTheSubscription) {
+  open();
+  greet();
+  send(subscribe(2, "main"));
+  auto sub = x_.accept(0);
+  ASSERT_TRUE(next().has_subscribed());
+  send({3, protocol::ack{"main", 9, core::priority::flash}});
+  ASSERT_EQ(sub->acks.size(), 1u);
+  EXPECT_EQ(sub->acks[0].lane, core::priority::flash);
+  EXPECT_EQ(sub->acks[0].up_to_seq, 9u);
 }
 
 }  // namespace
