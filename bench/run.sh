@@ -25,7 +25,9 @@
 #   --out DIR           where JSON results and the summary go
 #                       (default BUILD_DIR/bench-results/<time>)
 #   --profile           record `perf` of liaisond during the closed-loop run
-# Environment: LIAISON_BENCH_BATCH_MAX sets liaisond's [database] batch_max.
+# Environment: LIAISON_BENCH_BATCH_MAX sets liaisond's [database] batch_max;
+# LIAISON_RAPID_BACKLOG (default 100000) and LIAISON_RAPID_SCENARIOS (a subset
+# of flash,deadlines,receipts) shape the rapid run.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -197,6 +199,11 @@ fi
 config=$work/pki/liaison.toml
 sed -i -e 's/^level = .*/level = "warn"/' "$config"
 [[ -n ${LIAISON_BENCH_BATCH_MAX:-} ]] && sed -i -e "s/^batch_max = .*/batch_max = $LIAISON_BENCH_BATCH_MAX/" "$config"
+# rapid_bench fills a 100,000-alert backlog from one desk: the per-member
+# publish rate (2,000/s by default) would only slow the filling down.
+if [[ ,$only, == *,rapid,* ]] || ((smoke)); then
+  sed -i -e 's/^publish_rate_per_member = .*/publish_rate_per_member = 0/' "$config"
+fi
 
 # ---- ceilings --------------------------------------------------------------------------
 if wants ceiling; then
@@ -261,6 +268,7 @@ if [[ ,$only, == *,rapid,* ]] || ((smoke)); then
   else
     rapid_args+=(--backlog "${LIAISON_RAPID_BACKLOG:-100000}" --duration "$duration")
   fi
+  [[ -n ${LIAISON_RAPID_SCENARIOS:-} ]] && rapid_args+=(--scenarios "$LIAISON_RAPID_SCENARIOS")
   "$bin/rapid_bench" "${rapid_args[@]}"
   stop_pid "$liaisond_pid"
 fi

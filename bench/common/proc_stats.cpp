@@ -15,6 +15,7 @@ namespace {
 struct stat_fields {
   pid_t ppid = 0;
   double cpu_seconds = 0;
+  double reaped_children_cpu_seconds = 0;  // cutime + cstime
 };
 
 // /proc/PID/stat: "pid (comm) state ppid ... utime stime ..."; comm may hold
@@ -27,12 +28,14 @@ std::optional<stat_fields> read_stat(pid_t pid) {
   std::istringstream rest(text.substr(close + 2));
   std::vector<std::string> f;
   for (std::string field; rest >> field;) f.push_back(field);
-  // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  if (f.size() < 13) return std::nullopt;
+  // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16,
+  // cstime 17.
+  if (f.size() < 15) return std::nullopt;
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   stat_fields out;
   out.ppid = static_cast<pid_t>(std::stol(f[1]));
   out.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+  out.reaped_children_cpu_seconds = (std::stod(f[13]) + std::stod(f[14])) / ticks;
   return out;
 }
 
@@ -77,6 +80,9 @@ double tree_cpu_seconds(pid_t root) {
     for (pid_t p = pid; p > 1;) {
       if (p == root) {
         total += s.cpu_seconds;
+        // A backend that ended took its CPU time along; the root's
+        // reaped-children time keeps it, so the total never goes down.
+        if (pid == root) total += s.reaped_children_cpu_seconds;
         break;
       }
       auto it = all.find(p);

@@ -18,7 +18,8 @@ struct proc_sample {
 // nullopt when the process does not exist (or /proc is unreadable).
 std::optional<proc_sample> sample_process(pid_t pid);
 
-// utime + stime of `root` and of every live process below it.
+// utime + stime of `root` and of every live process below it, plus the
+// time of the children `root` has reaped (cutime + cstime): it only grows.
 double tree_cpu_seconds(pid_t root);
 
 }  // namespace liaison::bench
