@@ -1,6 +1,7 @@
 #include "app/server.hpp"
 
 #include "app/reload.hpp"
+#include "app/tls_expiry.hpp"
 #include "auditors/audit_services.hpp"
 
 #include "audit/event.hpp"
@@ -62,7 +63,8 @@ std::shared_ptr<const core::registry> load_registry(const config::server_config&
 
 // The Prometheus text exposition of what an operator watches.
 std::string render_metrics(const broker::exchange& exchange, net::native_listener& native,
-                           net::https_listener& https, const audit::failure_tally& failures) {
+                           net::https_listener& https, const audit::failure_tally& failures,
+                           const tls_expiry& expiry) {
   auto w = exchange.writer_stats();
   std::string out;
   auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
@@ -104,6 +106,17 @@ std::string render_metrics(const broker::exchange& exchange, net::native_listene
     out += "liaison_authentication_failures_total{reason=\"" +
            std::string(audit::to_string(static_cast<audit::auth_failure>(i))) + "\"} " +
            std::to_string(totals[i]) + "\n";
+  // One series per member of the registry (27), never per connection.
+  const auto presence = exchange.presence_snapshot();
+  out +=
+      "# HELP liaison_member_desks_on_duty Desks of the member connected and on duty, all nodes "
+      "together, as this node last learnt it.\n# TYPE liaison_member_desks_on_duty gauge\n";
+  for (const auto& m : exchange.registry()->data().members) {
+    auto it = presence.find(m.code);
+    out += "liaison_member_desks_on_duty{member=\"" + m.code + "\"} " +
+           std::to_string(it == presence.end() ? 0 : it->second.desks_on_duty) + "\n";
+  }
+  out += expiry.render(std::chrono::system_clock::now());
   return out;
 }
 
@@ -219,7 +232,10 @@ int run_server(const config::server_config& config, const run_options& options) 
       io, exchange, net::make_server_tls(config.tls, /*require_client_certificate=*/false),
       config.https, net::stream_session_limits(config.https, config.audit, config.presence), router,
       failures, server_name);
-  net::add_core_routes(router, [&] { return render_metrics(exchange, native, https, failures); });
+  tls_expiry expiry;
+  expiry.refresh(config.tls);
+  net::add_core_routes(router,
+                       [&] { return render_metrics(exchange, native, https, failures, expiry); });
   auditors.add_routes(router);
   https.listen(config.https.listen);
   native.start();
@@ -245,7 +261,10 @@ int run_server(const config::server_config& config, const run_options& options) 
         if (signo == SIGHUP) {
           // File reads do not belong on an io thread: reload on a thread of its own.
           if (reloader.joinable()) reloader.join();
-          reloader = std::thread([&] { reload(config, exchange, native, https); });
+          reloader = std::thread([&] {
+            reload(config, exchange, native, https);
+            expiry.refresh(config.tls);
+          });
           signals.async_wait(on_signal);
           return;
         }

@@ -503,4 +503,9 @@ store::log_follower::stats exchange::live_feed() const {
   return log_ ? log_->live_feed() : store::log_follower::stats{};
 }
 
+std::map<std::string, core::member_presence> exchange::presence_snapshot() const {
+  std::lock_guard lock(presence_mutex_);
+  return presence_;
+}
+
 }  // namespace liaison::broker

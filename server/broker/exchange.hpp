@@ -87,6 +87,9 @@ class exchange final : public exchange_port {
   const broker::hub& live_hub() const { return *hub_; }
   // This process's name in the presence table (node_id and a random suffix).
   const std::string& presence_node() const { return node_; }
+  // Every member's duty state as this node last learnt it (all nodes
+  // combined); members never seen are absent.
+  std::map<std::string, core::member_presence> presence_snapshot() const;
 
  private:
   class durable;   // the subscription_handle of one consumer

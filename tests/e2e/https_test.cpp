@@ -134,7 +134,23 @@ TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
   partner_client ops(identity("ops"));
   auto metrics = response(ops.http(server->https_address(), "GET", "/metrics"));
   ASSERT_EQ(metrics["status"], 200);
-  EXPECT_NE(metrics["body"].get<std::string>().find("liaison_database_up 1"), std::string::npos);
+  const auto body = metrics["body"].get<std::string>();
+  EXPECT_NE(body.find("liaison_database_up 1"), std::string::npos);
+  // One duty series per member, no more.
+  std::size_t members = 0;
+  for (auto at = body.find("\nliaison_member_desks_on_duty{member=\""); at != std::string::npos;
+       at = body.find("\nliaison_member_desks_on_duty{member=\"", at + 1))
+    ++members;
+  EXPECT_EQ(members, 27u) << body;
+  // The demo server certificate has about two years left.
+  const std::string expiry = "liaison_certificate_expiry_seconds{certificate=\"server\"} ";
+  auto at = body.find(expiry);
+  ASSERT_NE(at, std::string::npos) << body;
+  const long long left = std::stoll(body.substr(at + expiry.size()));
+  EXPECT_GT(left, 300LL * 24 * 3600) << body;
+  EXPECT_LT(left, 3LL * 366 * 24 * 3600) << body;
+  EXPECT_NE(body.find("liaison_certificate_expiry_seconds{certificate=\"ca\"} "),
+            std::string::npos);
   EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/metrics"))["status"], 403);
 }
 
