@@ -78,9 +78,11 @@ TEST_F(PkiScriptsTest, RequestIssueConnectRevokeReloadRefused) {
   ASSERT_NO_FATAL_FAILURE(script("crl.sh", {ca, crl}));
   // The CA holds the request and the certificate, never the desk's key.
   EXPECT_TRUE(fs::exists(desk + "/key.pem"));
-  for (const auto& f : fs::recursive_directory_iterator(ca))
-    if (f.is_regular_file())
+  for (const auto& f : fs::recursive_directory_iterator(ca)) {
+    if (f.is_regular_file()) {
       EXPECT_NE(read_file(f.path()), read_file(desk + "/key.pem")) << f.path();
+    }
+  }
 
   test_database db;
   const std::map<std::string, std::string> tls = {
