@@ -129,6 +129,12 @@ In another terminal, in $repo:
 
   # to the Western Balkans group: --to WB6; to every member: --to ALL
 
+  # rapid response: Hungary's subscriber sent DELIVERED by itself; a person read it
+  $build/bin/liaison receipt --id $pki/HU/desk --server $native --alert-id ALERT_ID --state read
+  # Austria: who has read its alert; the coordination desk: who is on duty
+  $build/bin/liaison status --id $pki/AT/desk --server $native --alert-id ALERT_ID
+  $build/bin/liaison presence --id $pki/TF.coordination --server $native
+
   # as an auditor: the history, and a check that the audit log was not rewritten
   $build/bin/liaison history --id $pki/auditor --server $https --justification "demo" --origin AT
   $build/bin/liaison audit verify --id $pki/auditor --server $https --chain

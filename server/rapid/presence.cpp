@@ -8,6 +8,10 @@ core::duty_state state_of(const desk_counts& c) {
   return core::duty_state::unreachable;
 }
 
+bool notify_duty_change(core::duty_state from, core::duty_state to) {
+  return (from == core::duty_state::on_duty) != (to == core::duty_state::on_duty);
+}
+
 core::duty_state combined_state(const std::vector<desk_counts>& nodes) {
   desk_counts sum;
   for (const auto& n : nodes) {

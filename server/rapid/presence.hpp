@@ -28,6 +28,13 @@ core::duty_state state_of(const desk_counts& c);
 // The state across nodes: the sum of the nodes' counts.
 core::duty_state combined_state(const std::vector<desk_counts>& nodes);
 
+// Whether the desks on duty are told of a change (a PRESENCE notice): only
+// when the member gains or loses its last desk on duty. OFF_DUTY and
+// UNREACHABLE differ for the audit log, not for the person on duty; a desk
+// that publishes through short connections must not page everybody twice
+// for each alert.
+bool notify_duty_change(core::duty_state from, core::duty_state to);
+
 class presence_board {
  public:
   // A desk connection's state: open (connected) and counted on duty, or gone

@@ -608,6 +608,21 @@ TEST_F(RapidTest, TheCliSubscriberAnswersWithDeliveredAndPrintsNotices) {
       20s))
       << read_file(dir.path() + "/sub");
   EXPECT_NE(read_file(dir.path() + "/sub").find("\"type\":\"alert\""), std::string::npos);
+  // A desk that publishes through short connections (the CLI) is connected
+  // for a moment and never on duty: audited, but HU's officer is not paged.
+  auto once = cli({"publish", "--id", shared_pki_dir() + "/RS/desk", "--server", address(), "--to",
+                   "AT", "--subject", "from a short connection", "--spool", dir.path() + "/spool"});
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  ASSERT_TRUE(eventually(
+      [&] {
+        return count(
+                   "SELECT count(*) FROM audit_log WHERE action = 'presence.change' AND "
+                   "subject = 'RS'") >= 2;
+      },
+      20s));
+  std::this_thread::sleep_for(500ms);  // a notice would have been pushed with the audit rows
+  EXPECT_EQ(read_file(dir.path() + "/sub").find("\"members\":[\"RS\"]"), std::string::npos)
+      << read_file(dir.path() + "/sub");
   sub.signal(SIGTERM);
   sub.wait_for(10s);
 }

@@ -268,7 +268,7 @@ void apply_presence(pqxx::work& tx, const std::vector<presence_item>& items, cor
       if (known && !changed) p.since = micros_from(before[0][1]);
       tx.exec_prepared("member_presence_write", m, std::string(core::to_string(state)),
                        sql_timestamp(p.since.value_or(now)), counts.connected, counts.on_duty);
-      if (changed) {
+      if (changed && rapid::notify_duty_change(old_state, state)) {
         core::notice n;
         n.kind = core::notice_kind::presence;
         n.at = now;
@@ -277,6 +277,8 @@ void apply_presence(pqxx::work& tx, const std::vector<presence_item>& items, cor
         n.to = u.audience;
         n.text = rapid::notice_text(n);
         out.notices.push_back(std::move(n));
+      }
+      if (changed) {
         out.audit.push_back(audit::event(now, core::audit_action::presence_change)
                                 .subject(m)
                                 .with("member", m)

@@ -227,6 +227,17 @@ TEST(PresenceTest, AMemberIsOnDutyWhileOneOfItsDesksIs) {
   EXPECT_EQ(combined_state({}), core::duty_state::unreachable);
 }
 
+TEST(PresenceTest, OnlyGainingOrLosingTheLastDeskOnDutyIsNotified) {
+  using core::duty_state;
+  EXPECT_TRUE(notify_duty_change(duty_state::unreachable, duty_state::on_duty));
+  EXPECT_TRUE(notify_duty_change(duty_state::off_duty, duty_state::on_duty));
+  EXPECT_TRUE(notify_duty_change(duty_state::on_duty, duty_state::off_duty));
+  EXPECT_TRUE(notify_duty_change(duty_state::on_duty, duty_state::unreachable));
+  // A desk that only publishes (never on duty) connecting and leaving.
+  EXPECT_FALSE(notify_duty_change(duty_state::unreachable, duty_state::off_duty));
+  EXPECT_FALSE(notify_duty_change(duty_state::off_duty, duty_state::unreachable));
+}
+
 TEST(NoticeTextTest, NamesTheAlertAndMembersNeverTheContent) {
   core::notice n;
   n.kind = core::notice_kind::receipt;
