@@ -7,6 +7,7 @@
 #include "core/alert_rules.hpp"
 #include "core/names.hpp"
 #include "crypto/ed25519.hpp"
+#include "receipts.hpp"
 
 #include <google/protobuf/util/json_util.h>
 #include <CLI/CLI.hpp>
@@ -107,17 +108,6 @@ v1::Alert build_alert(const publish_options& o, const std::string& origin) {
   a.set_in_reply_to(o.in_reply_to);
   a.set_case_reference(o.case_reference);
   return a;
-}
-
-std::string iso8601(const google::protobuf::Timestamp& t) {
-  std::time_t secs = static_cast<std::time_t>(t.seconds());
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06dZ", t.nanos() / 1000);
-  return std::string(buf) + frac;
 }
 
 // The spool: every signed envelope is written here before it is sent, so
@@ -322,7 +312,7 @@ int run_publish(const publish_options& o) {
           nlohmann::json left_out = nlohmann::json::array();
           for (const auto& l : r.left_out())
             left_out.push_back({{"member", l.member()}, {"reason", l.reason()}});
-          print_result(r.alert_id(), r.seq(), iso8601(r.received_at()), r.duplicate(),
+          print_result(r.alert_id(), r.seq(), rfc3339(r.received_at()), r.duplicate(),
                        std::move(left_out));
           return stored;
         }

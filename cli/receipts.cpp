@@ -2,6 +2,7 @@
 
 #include "core/hex.hpp"
 #include "core/names.hpp"
+#include "core/time_text.hpp"
 #include "crypto/alert_signature.hpp"
 #include "crypto/ed25519.hpp"
 
@@ -14,14 +15,8 @@ namespace liaison::cli {
 namespace v1 = liaison::v1;
 
 std::string rfc3339(const google::protobuf::Timestamp& t) {
-  std::time_t secs = static_cast<std::time_t>(t.seconds());
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06dZ", t.nanos() / 1000);
-  return std::string(buf) + frac;
+  return core::to_rfc3339(core::time_point(std::chrono::seconds(t.seconds()) +
+                                           std::chrono::microseconds(t.nanos() / 1000)));
 }
 
 namespace {

@@ -64,17 +64,6 @@ std::size_t lane_of(v1::Priority p) {
   return p >= v1::PRIORITY_FLASH && p <= v1::PRIORITY_ROUTINE ? static_cast<std::size_t>(p) - 1 : 2;
 }
 
-std::string iso8601(std::int64_t seconds, std::int32_t nanos) {
-  std::time_t secs = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06dZ", nanos / 1000);
-  return std::string(buf) + frac;
-}
-
 template <class Enum, class Wire>
 std::string name_of(Wire value) {
   if (static_cast<int>(value) == 0) return "";
@@ -107,8 +96,8 @@ nlohmann::json describe(const v1::Deliver& d, key_ring& keys) {
   for (const auto& e : a.entities())
     entities.push_back({{"type", name_of<core::entity_type>(e.type())}, {"value", e.value()}});
   line["entities"] = entities;
-  line["created_at"] = iso8601(a.created_at().seconds(), a.created_at().nanos());
-  line["received_at"] = iso8601(d.received_at().seconds(), d.received_at().nanos());
+  line["created_at"] = rfc3339(a.created_at());
+  line["received_at"] = rfc3339(d.received_at());
   if (!a.in_reply_to().empty()) line["in_reply_to"] = a.in_reply_to();
   if (!a.case_reference().empty()) line["case_reference"] = a.case_reference();
   line["key_id"] = d.envelope().key_id();

@@ -21,6 +21,7 @@ packages=(
   libcli11-dev              # command-line parsing
   libspdlog-dev libfmt-dev  # logging
   nlohmann-json3-dev        # JSON frames and the HTTPS API
+  prometheus-cpp-dev        # /metrics (registry, histograms, text format)
   # tests
   libgtest-dev libgmock-dev
   python3 python3-websockets python3-protobuf  # WebSocket and HTTPS test clients (not written by us)

@@ -22,7 +22,7 @@ void audit_reload(broker::exchange& exchange, const config::server_config& confi
 
 }  // namespace
 
-void reload(const config::server_config& config, broker::exchange& exchange,
+bool reload(const config::server_config& config, broker::exchange& exchange,
             net::native_listener& native, net::https_listener& https) {
   std::shared_ptr<const core::registry> next;
   std::shared_ptr<boost::asio::ssl::context> native_tls, https_tls;
@@ -35,7 +35,7 @@ void reload(const config::server_config& config, broker::exchange& exchange,
   } catch (const std::exception& e) {
     spdlog::error("reload refused, keeping the current configuration: {}", e.what());
     audit_reload(exchange, config, "INVALID_ARGUMENT", {{"reason", e.what()}});
-    return;
+    return false;
   }
 
   // Principals that disappeared or whose member, role or clearance changed.
@@ -71,6 +71,7 @@ void reload(const config::server_config& config, broker::exchange& exchange,
       "changed and {} revoked principals",
       next->data().members.size(), next->data().principals.size(), next->data().keys.size(),
       revoked.size(), changed.size(), closed.size());
+  return true;
 }
 
 }  // namespace liaison::app

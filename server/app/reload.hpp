@@ -11,8 +11,9 @@
 
 namespace liaison::app {
 
-// Blocks on file reads: call it off the io threads.
-void reload(const config::server_config& config, broker::exchange& exchange,
+// Blocks on file reads: call it off the io threads. Returns whether the new
+// configuration was applied (false: refused, the old one kept).
+bool reload(const config::server_config& config, broker::exchange& exchange,
             net::native_listener& native, net::https_listener& https);
 
 }  // namespace liaison::app

@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "app/node_metrics.hpp"
 #include "app/reload.hpp"
 #include "app/tls_expiry.hpp"
 #include "auditors/audit_services.hpp"
@@ -59,65 +60,6 @@ void write_port_file(const std::string& path, const nlohmann::json& ports) {
 
 std::shared_ptr<const core::registry> load_registry(const config::server_config& config) {
   return std::make_shared<const core::registry>(config::load_registry(config.registry));
-}
-
-// The Prometheus text exposition of what an operator watches.
-std::string render_metrics(const broker::exchange& exchange, net::native_listener& native,
-                           net::https_listener& https, const audit::failure_tally& failures,
-                           const tls_expiry& expiry) {
-  auto w = exchange.writer_stats();
-  std::string out;
-  auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(value) + "\n";
-  };
-  metric("liaison_database_up", "gauge", "1 while the database accepts the writer's transactions.",
-         exchange.ready() ? 1 : 0);
-  metric("liaison_alerts_committed_total", "counter", "Alerts committed by this node.",
-         w.alerts_committed);
-  metric("liaison_commit_batches_total", "counter", "Group-commit transactions.", w.batches);
-  metric("liaison_failed_batches_total", "counter", "Group-commit transactions that failed.",
-         w.failed_batches);
-  metric("liaison_audit_rows_total", "counter", "Audit rows written by this node.", w.audit_rows);
-  metric("liaison_audit_dropped_total", "counter", "Audit events that could not be written.",
-         w.audit_dropped);
-  metric("liaison_publishes_rate_limited_total", "counter",
-         "Publishes refused because their member was over its publish rate.",
-         exchange.rate_limited());
-  metric("liaison_log_head_seq", "gauge", "Highest seq fanned out by this node.",
-         exchange.live_hub().last_seq());
-  metric("liaison_live_consumers", "gauge", "Consumers on the live path.",
-         exchange.live_hub().attached_count());
-  metric("liaison_native_connections", "gauge", "Open native-protocol connections.",
-         native.sessions().count());
-  metric("liaison_https_connections", "gauge", "Open HTTPS connections.",
-         https.connections().count());
-  metric("liaison_streams", "gauge", "Open WebSocket streams.", https.streams().count());
-  metric("liaison_native_pending_connections", "gauge",
-         "Native connections still authenticating (TLS handshake).", native.sessions().pending());
-  metric("liaison_https_pending_connections", "gauge",
-         "HTTPS connections handshaking or without a registered certificate.",
-         https.connections().pending());
-  auto totals = failures.totals();
-  out +=
-      "# HELP liaison_authentication_failures_total Connections that did not authenticate, by "
-      "reason.\n# TYPE liaison_authentication_failures_total counter\n";
-  for (std::size_t i = 0; i < totals.size(); ++i)
-    out += "liaison_authentication_failures_total{reason=\"" +
-           std::string(audit::to_string(static_cast<audit::auth_failure>(i))) + "\"} " +
-           std::to_string(totals[i]) + "\n";
-  // One series per member of the registry (27), never per connection.
-  const auto presence = exchange.presence_snapshot();
-  out +=
-      "# HELP liaison_member_desks_on_duty Desks of the member connected and on duty, all nodes "
-      "together, as this node last learnt it.\n# TYPE liaison_member_desks_on_duty gauge\n";
-  for (const auto& m : exchange.registry()->data().members) {
-    auto it = presence.find(m.code);
-    out += "liaison_member_desks_on_duty{member=\"" + m.code + "\"} " +
-           std::to_string(it == presence.end() ? 0 : it->second.desks_on_duty) + "\n";
-  }
-  out += expiry.render(std::chrono::system_clock::now());
-  return out;
 }
 
 // Writes the failed-authentication summaries whose minute has passed, and
@@ -205,7 +147,11 @@ int run_server(const config::server_config& config, const run_options& options) 
   if (config.database.apply_migrations) migrate(config, std::chrono::seconds(60));
   check_runtime_role(config);
 
+  // Before the exchange: its writer thread reports into it until it stops.
+  node_metrics metrics(config.node_id);
   broker::exchange exchange(config, registry, system_now);
+  exchange.observe_publish_commits(
+      [&metrics](std::chrono::steady_clock::duration took) { metrics.publish_committed(took); });
   exchange.start();
   // Open the listeners only once publishes can be acknowledged, so that the
   // first client is not told UNAVAILABLE by a server that just started.
@@ -235,7 +181,7 @@ int run_server(const config::server_config& config, const run_options& options) 
   tls_expiry expiry;
   expiry.refresh(config.tls);
   net::add_core_routes(router,
-                       [&] { return render_metrics(exchange, native, https, failures, expiry); });
+                       [&] { return metrics.render(exchange, native, https, failures, expiry); });
   auditors.add_routes(router);
   https.listen(config.https.listen);
   native.start();
@@ -262,7 +208,7 @@ int run_server(const config::server_config& config, const run_options& options) 
           // File reads do not belong on an io thread: reload on a thread of its own.
           if (reloader.joinable()) reloader.join();
           reloader = std::thread([&] {
-            reload(config, exchange, native, https);
+            metrics.reloaded(reload(config, exchange, native, https), system_now());
             expiry.refresh(config.tls);
           });
           signals.async_wait(on_signal);

@@ -18,20 +18,14 @@ void tls_expiry::refresh(const config::tls_section& tls) {
   crl_ = tls.crl_file.empty() ? 0 : seconds_of(net::crl_next_update(tls.crl_file));
 }
 
-std::string tls_expiry::render(std::chrono::system_clock::time_point now) const {
+std::vector<std::pair<std::string, std::int64_t>> tls_expiry::seconds_left(
+    std::chrono::system_clock::time_point now) const {
   const auto at = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  std::string out =
-      "# HELP liaison_certificate_expiry_seconds Seconds until the server certificate or the CA "
-      "certificate expires, or the CRL is due (after which every handshake fails); negative "
-      "once passed.\n# TYPE liaison_certificate_expiry_seconds gauge\n";
-  auto line = [&](const char* which, std::int64_t when) {
-    if (when != 0)
-      out += std::string("liaison_certificate_expiry_seconds{certificate=\"") + which + "\"} " +
-             std::to_string(when - at) + "\n";
-  };
-  line("server", server_.load());
-  line("ca", ca_.load());
-  line("crl", crl_.load());
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& [which, when] : {std::pair<const char*, std::int64_t>{"server", server_.load()},
+                                    {"ca", ca_.load()},
+                                    {"crl", crl_.load()}})
+    if (when != 0) out.emplace_back(which, when - at);
   return out;
 }
 

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace liaison::app {
 
@@ -18,8 +20,9 @@ class tls_expiry {
  public:
   // Reads the files named by `tls` (blocking).
   void refresh(const config::tls_section& tls);
-  // The metric's HELP, TYPE and one line per file whose date is known.
-  std::string render(std::chrono::system_clock::time_point now) const;
+  // ("server" | "ca" | "crl", seconds left) for each file whose date is known.
+  std::vector<std::pair<std::string, std::int64_t>> seconds_left(
+      std::chrono::system_clock::time_point now) const;
 
  private:
   // Seconds since the epoch; 0 while unknown.

@@ -204,6 +204,12 @@ void exchange::publish(const core::principal& who, const core::alert& decoded,
       admitted->notices_audit = std::move(plan->audit);
     }
   }
+  if (publish_observer_)
+    done = [observe = &publish_observer_, started = std::chrono::steady_clock::now(),
+            done = std::move(done)](core::result<core::publish_outcome> r) {
+      if (r) (*observe)(std::chrono::steady_clock::now() - started);
+      done(std::move(r));
+    };
   auto left_out = admitted->recipients.left_out;
   if (!left_out.empty())
     done = [left_out = std::move(left_out),

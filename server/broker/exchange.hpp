@@ -87,6 +87,11 @@ class exchange final : public exchange_port {
   const broker::hub& live_hub() const { return *hub_; }
   // This process's name in the presence table (node_id and a random suffix).
   const std::string& presence_node() const { return node_; }
+  // Called (on the writer's thread) with the time from each publish reaching
+  // the exchange to the commit that acknowledges it. Set before start().
+  void observe_publish_commits(std::function<void(std::chrono::steady_clock::duration)> observer) {
+    publish_observer_ = std::move(observer);
+  }
   // Every member's duty state as this node last learnt it (all nodes
   // combined); members never seen are absent.
   std::map<std::string, core::member_presence> presence_snapshot() const;
@@ -118,6 +123,7 @@ class exchange final : public exchange_port {
   broker::notice_hub notice_hub_;
   std::unique_ptr<store::notice_feed> notice_feed_;
   std::unique_ptr<store::deadline_watch> deadline_watch_;
+  std::function<void(std::chrono::steady_clock::duration)> publish_observer_;
   mutable std::mutex presence_mutex_;
   rapid::presence_board board_;                            // this node's desks
   std::map<std::string, core::member_presence> presence_;  // combined, as last known

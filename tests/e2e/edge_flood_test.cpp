@@ -7,6 +7,7 @@
 // publish latencies, without and during the flood, are printed for the
 // record, never asserted (the speed goal lives in bench/).
 #include "e2e/alerts.hpp"
+#include "e2e/endpoint.hpp"
 #include "e2e/server_fixture.hpp"
 #include "support/test_database.hpp"
 
@@ -33,12 +34,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
-
-tcp::endpoint endpoint_of(const std::string& address) {
-  auto colon = address.rfind(':');
-  return {asio::ip::make_address(address.substr(0, colon)),
-          static_cast<unsigned short>(std::stoi(address.substr(colon + 1)))};
-}
 
 // 1,000 sockets connect and never send a byte; kept open until destroyed.
 struct silent_sockets {

@@ -132,6 +132,11 @@ TEST_F(HttpsTest, OversizedBodiesAndHeadersGet413And431) {
 
 TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
   partner_client ops(identity("ops"));
+  // One committed publish shows in the latency histogram.
+  auto published = response(
+      desk.http(server->https_address(), "POST", "/v1/alerts",
+                envelope_json(sign_as(at_desk, make_alert("AT", {"HU"}, "m"))), json_content));
+  ASSERT_EQ(published["status"], 201) << published.dump();
   auto metrics = response(ops.http(server->https_address(), "GET", "/metrics"));
   ASSERT_EQ(metrics["status"], 200);
   const auto body = metrics["body"].get<std::string>();
@@ -146,9 +151,14 @@ TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
   const std::string expiry = "liaison_certificate_expiry_seconds{certificate=\"server\"} ";
   auto at = body.find(expiry);
   ASSERT_NE(at, std::string::npos) << body;
-  const long long left = std::stoll(body.substr(at + expiry.size()));
-  EXPECT_GT(left, 300LL * 24 * 3600) << body;
-  EXPECT_LT(left, 3LL * 366 * 24 * 3600) << body;
+  const double left = std::stod(body.substr(at + expiry.size()));
+  EXPECT_GT(left, 300.0 * 24 * 3600) << body;
+  EXPECT_LT(left, 3.0 * 366 * 24 * 3600) << body;
+  // Who this node is, and the publish latency histogram with the one publish.
+  EXPECT_NE(body.find("liaison_build_info{"), std::string::npos) << body;
+  EXPECT_NE(body.find("liaison_publish_commit_seconds_count 1\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("liaison_alerts_committed_total 1\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("liaison_reloads_total{outcome=\"refused\"} 0"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_certificate_expiry_seconds{certificate=\"ca\"} "),
             std::string::npos);
   EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/metrics"))["status"], 403);

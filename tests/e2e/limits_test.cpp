@@ -6,6 +6,7 @@
 // audit row; nothing else changes, and the server goes on serving. Timing
 // assertions are generous upper bounds; tests wait on conditions.
 #include "e2e/alerts.hpp"
+#include "e2e/endpoint.hpp"
 #include "e2e/server_fixture.hpp"
 #include "support/test_database.hpp"
 
@@ -36,12 +37,6 @@ namespace v1 = liaison::v1;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
-
-tcp::endpoint endpoint_of(const std::string& address) {
-  auto colon = address.rfind(':');
-  return {asio::ip::make_address(address.substr(0, colon)),
-          static_cast<unsigned short>(std::stoi(address.substr(colon + 1)))};
-}
 
 std::string text_of(const tcp::endpoint& e) {
   return e.address().to_string() + ":" + std::to_string(e.port());

@@ -380,19 +380,33 @@ TEST(Faults, NegativeControlWithAsynchronousCommitLosesAcknowledgedAlerts) {
   harness h("negative-control", p, options);
   h.start();
   // The server pins synchronous_commit = on for its sessions, so the
-  // cluster-wide setting alone changes nothing. A trigger on the two heads
-  // every writing transaction updates turns it off for that transaction:
-  // commits are then acknowledged before their WAL is written.
+  // cluster-wide setting alone changes nothing. A trigger on every table
+  // turns it off for each transaction that writes: commits are then
+  // acknowledged before their WAL is written. Every table, not only the
+  // heads the publishes update: one synchronous commit elsewhere (the tree
+  // signer, the history indexer, the presence heartbeat) would flush the WAL
+  // of the publishes before it, and the control would lose nothing.
+  // One trigger per transaction (COMMIT in the loop): liaisond is already
+  // writing, and taking every table's lock in one transaction could deadlock
+  // with its batches.
   h.pg().exec(h.db_name(), R"sql(
     CREATE FUNCTION faults_async_commit() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       PERFORM set_config('synchronous_commit', 'off', true);
       RETURN NULL;
     END $$;
-    CREATE TRIGGER faults_async_commit BEFORE UPDATE ON log_head
-      FOR EACH STATEMENT EXECUTE FUNCTION faults_async_commit();
-    CREATE TRIGGER faults_async_commit BEFORE UPDATE ON audit_head
-      FOR EACH STATEMENT EXECUTE FUNCTION faults_async_commit();
+  )sql");
+  h.pg().exec(h.db_name(), R"sql(
+    DO $$
+    DECLARE t record;
+    BEGIN
+      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+        EXECUTE format('CREATE TRIGGER faults_async_commit BEFORE INSERT OR UPDATE OR DELETE '
+                       'ON %I FOR EACH STATEMENT EXECUTE FUNCTION faults_async_commit()',
+                       t.tablename);
+        COMMIT;
+      END LOOP;
+    END $$;
   )sql");
   for (int i = 0; i < p.negative_kills; ++i) {
     h.run_for(h.random_gap());
