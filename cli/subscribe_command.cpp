@@ -217,6 +217,12 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
                        std::string(crypto::as_bytes(crypto::sha256(d.envelope().payload()))),
                        v1::RECEIPT_STATE_DELIVERED, "");
       conn.send(std::move(r));
+    } else if (desk && !o.no_receipts) {
+      // Never silently: the sender would wait for a DELIVERED that cannot come.
+      std::cerr << "liaison subscribe: no DELIVERED receipt sent for alert seq " << d.seq()
+                << ": its signature (key " << d.envelope().key_id()
+                << ") could not be verified with the keys in this identity's keys folder "
+                   "(add the member's public key, or pass --keys)\n";
     }
   }
 }

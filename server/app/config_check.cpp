@@ -46,7 +46,7 @@ int check_config(const config::server_config& config, std::ostream& out) {
     say(level::problem, "[database] url does not parse: " + *why);
   else
     say(level::ok, "[database] url parses (not connected: the check makes no connection)");
-  if (config.database.owner_url.empty())
+  if (config.database.owner_url.empty() && config.database.apply_migrations)
     say(level::warning,
         "[database] owner_url is not set: migrations run as the runtime role, which then owns "
         "the tables (README, \"Database roles\")");

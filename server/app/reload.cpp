@@ -1,5 +1,8 @@
 #include "app/reload.hpp"
 
+#include "net/tls_check.hpp"
+#include "runtime/log.hpp"
+
 #include "audit/event.hpp"
 #include "net/tls.hpp"
 
@@ -32,8 +35,12 @@ bool reload(const config::server_config& config, broker::exchange& exchange,
     native_tls = net::make_server_tls(config.tls);
     https_tls = net::make_server_tls(config.tls, /*require_client_certificate=*/false);
     if (!config.tls.crl_file.empty()) revoked = net::revoked_serials(config.tls.crl_file);
+    net::require_current_crl(config.tls, std::chrono::system_clock::now());
   } catch (const std::exception& e) {
-    spdlog::error("reload refused, keeping the current configuration: {}", e.what());
+    runtime::log_event(runtime::log_level::error, "config.reload")
+        .with("error_code", "INVALID_ARGUMENT")
+        .with("error", e.what())
+        .say(std::string("reload refused, keeping the current configuration: ") + e.what());
     audit_reload(exchange, config, "INVALID_ARGUMENT", {{"reason", e.what()}});
     return false;
   }
@@ -65,12 +72,14 @@ bool reload(const config::server_config& config, broker::exchange& exchange,
       {"keys", next->data().keys.size()},       {"revoked_certificates", revoked.size()},
       {"disconnected_changed", changed},        {"disconnected_revoked", closed}};
   audit_reload(exchange, config, "ok", detail);
-  spdlog::info(
-      "reloaded: {} members, {} principals, {} keys, {} revoked certificates; closed the "
-      "connections of {} "
-      "changed and {} revoked principals",
-      next->data().members.size(), next->data().principals.size(), next->data().keys.size(),
-      revoked.size(), changed.size(), closed.size());
+  runtime::log_event(runtime::log_level::info, "config.reload")
+      .with("members", std::uint64_t{next->data().members.size()})
+      .with("principals", std::uint64_t{next->data().principals.size()})
+      .with("keys", std::uint64_t{next->data().keys.size()})
+      .with("revoked_certificates", std::uint64_t{revoked.size()})
+      .with("disconnected_changed", std::uint64_t{changed.size()})
+      .with("disconnected_revoked", std::uint64_t{closed.size()})
+      .say("reloaded members.toml and the TLS files");
   return true;
 }
 

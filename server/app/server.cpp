@@ -12,6 +12,8 @@
 #include "net/https_listener.hpp"
 #include "net/native_listener.hpp"
 #include "net/tls.hpp"
+#include "net/tls_check.hpp"
+#include "runtime/log.hpp"
 #include "store/migrations.hpp"
 #include "store/privileges.hpp"
 
@@ -72,9 +74,17 @@ asio::awaitable<void> flush_failures(asio::steady_timer& timer, audit::failure_t
     if (ec) co_return;
     for (auto& row : failures.take_due(exchange.now())) {
       auto detail = nlohmann::json::parse(row.detail, nullptr, false);
-      spdlog::warn("{} failed authentications on the {} port from {} ({}): {}",
-                   detail.value("count", 0), detail.value("port", ""), row.subject, row.outcome,
-                   detail.value("reasons", nlohmann::json::object()).dump());
+      const auto count = detail.value("count", std::uint64_t{0});
+      const auto port = detail.value("port", std::string());
+      const auto reasons = detail.value("reasons", nlohmann::json::object()).dump();
+      runtime::log_event(runtime::log_level::warn, "auth.failures")
+          .with("port", port)
+          .with("address", row.subject)
+          .with("error_code", row.outcome)
+          .with("count", count)
+          .with("reasons", reasons)
+          .say(std::to_string(count) + " failed authentications on the " + port + " port from " +
+               row.subject);
       exchange.audit_summary(std::move(row));
     }
   }
@@ -84,13 +94,8 @@ asio::awaitable<void> flush_failures(asio::steady_timer& timer, audit::failure_t
 
 void setup_logging(const config::log_section& log) {
   // Logs go to stderr (systemd's journal, a container's log); stdout stays free.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("liaisond"));
-  spdlog::set_level(spdlog::level::from_str(log.level));
-  if (log.format == "json")
-    spdlog::set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","thread":%t,"message":"%v"})");
-  else
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%-5l%$ %v");
+  runtime::setup_logging(
+      log.level, log.format == "json" ? runtime::log_format::json : runtime::log_format::text);
   // Hostile input must not make protobuf write to stderr for every bad frame;
   // the session reports the error to the client and the audit log instead.
   google::protobuf::SetLogHandler(nullptr);
@@ -140,6 +145,8 @@ void check_runtime_role(const config::server_config& config) {
 }
 
 int run_server(const config::server_config& config, const run_options& options) {
+  // A CRL past its nextUpdate fails every handshake: say so instead of serving.
+  net::require_current_crl(config.tls, std::chrono::system_clock::now());
   auto registry = load_registry(config);
   spdlog::info("registry: {} members, {} groups, {} principals, {} signing keys",
                registry->data().members.size(), registry->data().groups.size(),
@@ -188,8 +195,16 @@ int run_server(const config::server_config& config, const run_options& options) 
   https.start();
   auto native_at = endpoint_text(native.local_endpoint());
   auto https_at = endpoint_text(https.local_endpoint());
-  spdlog::info("native protocol listening on {} (TLS 1.3, client certificate required)", native_at);
-  spdlog::info("HTTPS API and WebSocket stream listening on {} (TLS 1.3)", https_at);
+  runtime::log_event(runtime::log_level::info, "server.listening")
+      .with("port", "native")
+      .with("address", native_at)
+      .with("node", config.node_id)
+      .say("native protocol listening on " + native_at + " (TLS 1.3, client certificate required)");
+  runtime::log_event(runtime::log_level::info, "server.listening")
+      .with("port", "https")
+      .with("address", https_at)
+      .with("node", config.node_id)
+      .say("HTTPS API and WebSocket stream listening on " + https_at + " (TLS 1.3)");
   if (!options.port_file.empty())
     write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
   exchange.audit(audit::event(exchange.now(), core::audit_action::server_start)
@@ -214,7 +229,9 @@ int run_server(const config::server_config& config, const run_options& options) 
           signals.async_wait(on_signal);
           return;
         }
-        spdlog::info("signal {}: stopping", signo);
+        runtime::log_event(runtime::log_level::info, "server.stopping")
+            .with("signal", signo)
+            .say("signal " + std::to_string(signo) + ": stopping");
         native.stop();
         https.stop();
         signals.cancel();

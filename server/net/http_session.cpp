@@ -5,6 +5,7 @@
 #include "net/tls.hpp"
 #include "net/with_timeout.hpp"
 #include "protocol/http_header_check.hpp"
+#include "runtime/log.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -259,7 +260,11 @@ awaitable<void> run_https_session(asio::ip::tcp::socket socket, https_context& c
   try {
     co_await serve(c, *registration);
   } catch (const std::exception& e) {
-    spdlog::error("https connection {}: {}", c->peer, e.what());
+    runtime::log_event(runtime::log_level::error, "connection.error")
+        .with("port", "https")
+        .with("peer", c->peer)
+        .with("error", e.what())
+        .say("https connection " + c->peer + ": " + e.what());
   }
   ctx.connections.close(*registration);
   boost::system::error_code ignored;

@@ -1,4 +1,5 @@
 #include "net/native_session.hpp"
+#include "runtime/log.hpp"
 
 #include "audit/event.hpp"
 #include "core/names.hpp"
@@ -256,7 +257,11 @@ awaitable<void> run_native_session(tcp::socket socket, native_context& ctx) {
     if (c->linger)
       co_await linger_close(c->stream.next_layer(), 4 * ctx.limits.max_frame_bytes, close_grace);
   } catch (const std::exception& e) {
-    spdlog::error("native connection {}: {}", c->peer, e.what());
+    runtime::log_event(runtime::log_level::error, "connection.error")
+        .with("port", "native")
+        .with("peer", c->peer)
+        .with("error", e.what())
+        .say("native connection " + c->peer + ": " + e.what());
   }
   if (c->driver) c->driver->stop();
   ctx.sessions.close(*registration);

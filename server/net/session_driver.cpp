@@ -1,4 +1,5 @@
 #include "net/session_driver.hpp"
+#include "runtime/log.hpp"
 
 #include "net/with_timeout.hpp"
 
@@ -61,7 +62,10 @@ awaitable<void> session_driver::guarded(awaitable<void> loop) {
   try {
     co_await std::move(loop);
   } catch (const std::exception& e) {
-    spdlog::error("connection {}: {}", machine_->peer(), e.what());
+    runtime::log_event(runtime::log_level::error, "connection.error")
+        .with("peer", machine_->peer())
+        .with("error", e.what())
+        .say("connection " + machine_->peer() + ": " + e.what());
   }
   stop();
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <stdexcept>
 
 namespace liaison::net {
 namespace {
@@ -94,6 +95,16 @@ std::optional<sys_clock::time_point> crl_next_update(const std::string& crl_file
   auto crl = read_crl(crl_file);
   if (!crl) return std::nullopt;
   return to_time_point(X509_CRL_get0_nextUpdate(crl.get()));
+}
+
+void require_current_crl(const config::tls_section& tls, sys_clock::time_point now) {
+  if (tls.crl_file.empty()) return;
+  auto next = crl_next_update(tls.crl_file);
+  if (next && now >= *next)
+    throw std::runtime_error("the revocation list " + tls.crl_file + " was due for renewal on " +
+                             date_of(*next) +
+                             ": with it every TLS handshake would fail; publish a new one "
+                             "(deploy/pki/crl.sh) and start or reload again");
 }
 
 std::vector<tls_finding> check_tls_files(const config::tls_section& tls, sys_clock::time_point now,

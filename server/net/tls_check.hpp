@@ -36,4 +36,9 @@ std::optional<std::chrono::system_clock::time_point> certificate_not_after(
 // fails; nullopt when it cannot be read or has none.
 std::optional<std::chrono::system_clock::time_point> crl_next_update(const std::string& crl_file);
 
+// Throws std::runtime_error naming the file when `tls.crl_file` is set and
+// its nextUpdate has passed: OpenSSL then fails every handshake, so neither
+// a start nor a reload may take it.
+void require_current_crl(const config::tls_section& tls, std::chrono::system_clock::time_point now);
+
 }  // namespace liaison::net

@@ -1,6 +1,8 @@
 #include "store/writer.hpp"
+#include "runtime/log.hpp"
 
 #include "core/alert_rules.hpp"
+#include "core/error.hpp"
 #include "store/detail/batch_sql.hpp"
 #include "store/detail/db.hpp"
 #include "store/detail/db_worker.hpp"
@@ -392,14 +394,16 @@ void writer::impl::execute(pqxx::connection& c, batch_input& in) {
     }
     stats.audit_dropped += dropped;
   }
-  if (lost)
-    spdlog::error(
-        "store writer: database connection lost ({} publishes, {} acks, {} receipts "
-        "failed): {}",
-        in.publishes.size(), in.acks.size(), in.receipts.size(), failure->what);
-  else
-    spdlog::error("store writer: batch failed ({} publishes, {} acks, {} receipts): {}",
-                  in.publishes.size(), in.acks.size(), in.receipts.size(), failure->what);
+  runtime::log_event(runtime::log_level::error,
+                     lost ? "store.connection_lost" : "store.batch_failed")
+      .with("publishes", std::uint64_t{in.publishes.size()})
+      .with("acks", std::uint64_t{in.acks.size()})
+      .with("receipts", std::uint64_t{in.receipts.size()})
+      .with("error_code", std::string(core::to_string(error.code)))
+      .with("error", failure->what)
+      .say(std::string(lost ? "store writer: database connection lost, the batch failed: "
+                            : "store writer: batch failed: ") +
+           failure->what);
   fail_all(in, error);
   // The worker drops the connection and reconnects with back-off.
   if (lost) throw pqxx::broken_connection(failure->what);

@@ -8,7 +8,9 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+
 #include <pqxx/pqxx>
+#include <sstream>
 
 namespace liaison::testing {
 namespace {
@@ -128,6 +130,28 @@ TEST_F(HttpsTest, OversizedBodiesAndHeadersGet413And431) {
   EXPECT_EQ(big_header["status"], 431);
   // And the server carries on.
   EXPECT_EQ(response(desk.http(server->https_address(), "GET", "/healthz"))["status"], 200);
+}
+
+TEST_F(HttpsTest, JsonLogsAreOneObjectPerLineWithTheEventsFields) {
+  liaisond_process json_logs(db.url(), {{"log.format", "\"json\""}});
+  // A request without a certificate, to log something beyond the start.
+  partner_client anonymous(at_desk, /*with_certificate=*/false);
+  anonymous.http(json_logs.https_address(), "GET", "/healthz");
+  ASSERT_EQ(json_logs.stop(), 0);
+  std::istringstream lines(json_logs.log());
+  int listening = 0, parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    auto j = json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not one JSON object: " << line;
+    ++parsed;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("message")) << line;
+    if (j.value("event", "") == "server.listening") {
+      ++listening;
+      EXPECT_TRUE(j.contains("address") && j.contains("port")) << line;
+    }
+  }
+  EXPECT_GT(parsed, 3);
+  EXPECT_EQ(listening, 2) << json_logs.log();
 }
 
 TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {

@@ -153,5 +153,27 @@ TEST_F(RevocationTest, BrokenReloadKeepsTheCurrentConfiguration) {
                   .has_publish_result());
 }
 
+TEST_F(RevocationTest, AnOverdueCrlIsRefusedByAReloadAndByAStart) {
+  // OpenSSL fails every handshake with a CRL past its nextUpdate: a reload
+  // keeps the current list, and the desks keep connecting.
+  const auto now = std::chrono::system_clock::now();
+  std::ofstream(crl_file + ".tmp") << ca.issue_crl({}, now - 1h, now - 2h);
+  std::filesystem::rename(crl_file + ".tmp", crl_file);
+  server->signal(SIGHUP);
+  auto [outcome, detail] = reload_row(1);
+  EXPECT_EQ(outcome, "INVALID_ARGUMENT");
+  EXPECT_NE(detail.find("was due for renewal"), std::string::npos) << detail;
+  client::native_client conn(at_desk, options());
+  EXPECT_TRUE(conn.publish(sign_as(at_desk, make_alert("AT", {"HU"}, "CRL kept")), 10s)
+                  .has_publish_result());
+  // A start with it is refused with the reason.
+  try {
+    liaisond_process refused(db.url(), {{"tls.crl_file", "\"" + crl_file + "\""}});
+    FAIL() << "liaisond started with an overdue CRL";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("was due for renewal"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace liaison::testing

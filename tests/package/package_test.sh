@@ -47,7 +47,7 @@ dpkg-deb -c "$deb" >"$work/files.txt"
 for f in ./usr/bin/liaisond ./usr/bin/liaison ./usr/lib/systemd/system/liaisond.service \
   ./usr/share/liaison/migrations/0001_create_log.sql ./usr/share/liaison/examples/liaison.toml \
   ./usr/share/liaison/examples/members.toml ./usr/share/liaison/pki/issue.sh \
-  ./usr/share/doc/liaison/LICENSE ./usr/share/doc/liaison/ARCHITECTURE.md; do
+  ./usr/share/doc/liaison/LICENSE ./usr/share/doc/liaison/RUNBOOK.md; do
   grep -q " $f\$" "$work/files.txt" || fail "the package lacks $f"
 done
 

@@ -1,4 +1,5 @@
 #include "store/detail/db_worker.hpp"
+#include "runtime/log.hpp"
 
 #include "store/detail/db.hpp"
 
@@ -42,7 +43,11 @@ void db_worker::drop(const std::string& why) {
   connected_.store(false);
   if (hooks_.disconnected) hooks_.disconnected();
   db_.reset();
-  if (why != "stopping") spdlog::warn("{}: database connection lost or refused: {}", name_, why);
+  if (why != "stopping")
+    runtime::log_event(runtime::log_level::warn, "database.lost")
+        .with("worker", name_)
+        .with("error", why)
+        .say(name_ + ": database connection lost or refused: " + why);
 }
 
 db_worker::duration db_worker::loop_step() {
@@ -60,7 +65,9 @@ db_worker::duration db_worker::loop_step() {
     }
     delay_.reset();
     connected_.store(true);
-    spdlog::info("{}: connected to the database", name_);
+    runtime::log_event(runtime::log_level::info, "database.connected")
+        .with("worker", name_)
+        .say(name_ + ": connected to the database");
   }
   duration rest{};
   try {
