@@ -149,9 +149,15 @@ bool consume(Connection& conn, const subscribe_options& o, const pki::identity& 
     f.mutable_ack()->set_lane(static_cast<v1::Priority>(lane + 1));
     conn.send(std::move(f));
   };
-  // An acknowledgement lost with the old connection is given again.
-  if (at.printed > 0)
-    for (std::size_t lane = 0; lane < at.last.size(); ++lane) ack(lane, at.last[lane]);
+  // An acknowledgement lost with the old connection is given again: now for
+  // the lanes the server resumes at (anything later is delivered again
+  // first, and acknowledged as it comes, below; acknowledging it before
+  // would be refused as beyond what was delivered).
+  if (at.printed > 0) {
+    const auto resumed_at = *std::min_element(at.last.begin(), at.last.end());
+    for (std::size_t lane = 0; lane < at.last.size(); ++lane)
+      if (at.last[lane] == resumed_at) ack(lane, at.last[lane]);
+  }
   // A desk on duty says so; the server then pings it when quiet.
   const bool desk = id.role == core::role::desk;
   if (desk && !o.off_duty) {

@@ -120,6 +120,26 @@ struct node_metrics::impl {
   Gauge& last_reload = gauge("liaison_last_reload_timestamp_seconds",
                              "When the last reload was applied or refused (Unix time).");
 
+  Family<Gauge>& lag_seqs_family =
+      prometheus::BuildGauge()
+          .Name("liaison_consumer_lag_seqs")
+          .Help(
+              "Seqs between the log's head and a consumer held on this node, while it reads "
+              "its backlog (0 on the live path).")
+          .Register(registry);
+  Family<Gauge>& lag_seconds_family =
+      prometheus::BuildGauge()
+          .Name("liaison_consumer_lag_seconds")
+          .Help(
+              "While a consumer held on this node reads its backlog: the age of the last alert "
+              "it was given, i.e. how far behind real time it is (0 on the live path).")
+          .Register(registry);
+  struct lag_series {
+    Gauge* seqs = nullptr;
+    Gauge* seconds = nullptr;
+  };
+  std::map<std::pair<std::string, std::string>, lag_series> lags;  // (principal, consumer)
+
   prometheus::Histogram& publish_commit =
       prometheus::BuildHistogram()
           .Name("liaison_publish_commit_seconds")
@@ -184,6 +204,33 @@ std::string node_metrics::render(const broker::exchange& exchange, net::native_l
     auto it = presence.find(member.code);
     g->Set(it == presence.end() ? 0 : it->second.desks_on_duty);
   }
+  // The consumers held on this node: as many series as it has consumers,
+  // and a series goes when its consumer does.
+  const auto head = exchange.live_hub().last_seq();
+  const auto now = exchange.now();
+  std::map<std::pair<std::string, std::string>, impl::lag_series> held;
+  for (const auto& c : exchange.live_hub().held()) {
+    const auto figures = c->lag(head, now);
+    const auto key = std::make_pair(c->key().principal, c->key().name);
+    auto it = m.lags.find(key);
+    impl::lag_series series;
+    if (it != m.lags.end()) {
+      series = it->second;
+    } else {
+      const prometheus::Labels labels{{"principal", key.first}, {"consumer", key.second}};
+      series = {&m.lag_seqs_family.Add(labels), &m.lag_seconds_family.Add(labels)};
+    }
+    series.seqs->Set(static_cast<double>(figures.seqs));
+    series.seconds->Set(figures.seconds);
+    held.emplace(key, series);
+  }
+  for (const auto& [key, series] : m.lags)
+    if (!held.contains(key)) {
+      m.lag_seqs_family.Remove(series.seqs);
+      m.lag_seconds_family.Remove(series.seconds);
+    }
+  m.lags = std::move(held);
+
   for (const auto& [which, seconds] : expiry.seconds_left(std::chrono::system_clock::now()))
     m.expiry_family.Add({{"certificate", which}}).Set(static_cast<double>(seconds));
 

@@ -123,7 +123,21 @@ bool consumer::deliver_locked(stream& s, const core::stored_alert_ptr& alert) {
   }
   if (!sink_->offer(who_.key.name, alert, queue_of(s))) return false;
   s.position = alert->seq;
+  s.delivered_commit = alert->received_at;
   return true;
+}
+
+consumer::lag_figures consumer::lag(std::uint64_t head, core::time_point now) const {
+  std::lock_guard lock(mutex_);
+  lag_figures out;
+  for (const auto& s : streams_) {
+    if (s.m == mode::live || s.m == mode::stopped) continue;
+    if (head > s.position) out.seqs = std::max(out.seqs, head - s.position);
+    if (s.delivered_commit && now > *s.delivered_commit)
+      out.seconds =
+          std::max(out.seconds, std::chrono::duration<double>(now - *s.delivered_commit).count());
+  }
+  return out;
 }
 
 void consumer::on_live(const core::stored_alert_ptr& alert, std::optional<core::priority> lane) {

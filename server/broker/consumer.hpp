@@ -76,6 +76,16 @@ class consumer : public std::enable_shared_from_this<consumer> {
   // Records a committed acknowledgement (cursor only moves forward).
   void acknowledged(std::size_t stream, std::uint64_t up_to_seq);
   bool is_live(std::size_t stream = 0) const;
+  // How far behind the log's head this consumer is, for /metrics: over the
+  // streams not on the live path (reading the backlog, or let go by a full
+  // outbox), the most seqs between its position and `head`, and the most
+  // time since the commit of the last alert it delivered. Zero when live.
+  struct lag_figures {
+    std::uint64_t seqs = 0;
+    double seconds = 0;
+  };
+  lag_figures lag(std::uint64_t head, core::time_point now) const;
+  const core::consumer_key& key() const { return who_.key; }
   std::size_t streams() const { return streams_.size(); }
 
  private:
@@ -87,6 +97,7 @@ class consumer : public std::enable_shared_from_this<consumer> {
     bool waiting_for_room = false;
     std::uint64_t position = 0;
     std::uint64_t cursor = 0;
+    std::optional<core::time_point> delivered_commit;  // of the last alert handed to the sink
   };
   core::priority queue_of(const stream& s) const {
     return s.lane.value_or(core::priority::routine);

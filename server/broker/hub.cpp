@@ -82,4 +82,12 @@ std::size_t hub::attached_count() const {
   return n;
 }
 
+std::vector<std::shared_ptr<const consumer>> hub::held() const {
+  std::vector<std::shared_ptr<const consumer>> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, weak] : active_)
+    if (auto c = weak.lock()) out.push_back(std::move(c));
+  return out;
+}
+
 }  // namespace liaison::broker

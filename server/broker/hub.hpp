@@ -53,6 +53,8 @@ class hub {
   void release(const core::consumer_key& key, const consumer* c);
 
   std::size_t attached_count() const;
+  // The consumers held on this node (claimed), for /metrics.
+  std::vector<std::shared_ptr<const consumer>> held() const;
 
  private:
   mutable std::mutex mutex_;

@@ -25,11 +25,16 @@ std::shared_ptr<session_driver> session_driver::make(asio::any_io_executor stran
                                                      session_setup setup) {
   std::shared_ptr<session_driver> d(new session_driver(strand, exchange));
   std::weak_ptr<session_driver> weak = d;
-  // The outbox is filled from any thread (the live fan-out): the wake-up is
-  // posted to the strand.
-  auto out = std::make_shared<session::outbox>(setup.outbox_max_bytes, setup.format, [weak] {
-    if (auto self = weak.lock()) asio::post(self->strand_, [self] { self->wake_.cancel(); });
-  });
+  // The outbox is filled from any thread (the live fan-out, the notice
+  // feed): the wake-up is posted to the strand, and the driver is locked
+  // only there, so that its last reference is never dropped on another
+  // thread while the strand tears the connection down.
+  auto out =
+      std::make_shared<session::outbox>(setup.outbox_max_bytes, setup.format, [weak, strand] {
+        asio::post(strand, [weak] {
+          if (auto self = weak.lock()) self->wake_.cancel();
+        });
+      });
   d->machine_ = std::make_shared<session::machine>(
       d->port_, std::move(setup.who), std::move(setup.peer), setup.limits, setup.profile,
       std::move(setup.server_name), std::move(out),

@@ -342,6 +342,49 @@ TEST_F(CliTest, TwoProcessesDoNotStealAConsumerUnlessOneTakesItOver) {
   third->wait_for(10s);
 }
 
+TEST_F(CliTest, AReconnectingSubscriberAcknowledgesOnlyWhatWasDeliveredAgain) {
+  // Lanes at different seqs (FLASH 2, ROUTINE 1, URGENT none); after the
+  // server closes the idle connection, the subscriber resumes from the
+  // lowest lane and must not acknowledge the others ahead of their
+  // re-delivery (the server would refuse: "cannot acknowledge").
+  test_database quick_db;
+  liaisond_process quick(quick_db.url(), {{"native.idle_timeout", "\"2s\""}});
+  auto at_desk = identity("AT/desk");
+  auto publish = [&](const std::string& subject, v1::Priority priority) {
+    client::native_client conn(at_desk, {quick.native_address(), 10s, "e2e"});
+    auto alert = make_alert("AT", {"HU"}, subject);
+    alert.set_priority(priority);
+    ASSERT_TRUE(conn.publish(sign_as(at_desk, alert), 10s).has_publish_result());
+  };
+  auto sub = std::make_unique<child_process>(
+      args({"subscribe", "--id", id("HU/desk"), "--server", quick.native_address(), "--consumer",
+            "lanes", "--no-receipts"}),
+      dir.path() + "/sub", dir.path() + "/sub.err");
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir.path() + "/sub.err").find("resumes after") != std::string::npos; },
+      20s));
+  publish("routine", v1::PRIORITY_ROUTINE);
+  publish("flash", v1::PRIORITY_FLASH);
+  ASSERT_TRUE(
+      eventually([&] { return alert_lines(read_file(dir.path() + "/sub")).size() == 2; }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto err = read_file(dir.path() + "/sub.err");
+        auto again = err.find("reconnecting");
+        return again != std::string::npos && err.find("resumes after", again) != std::string::npos;
+      },
+      30s));
+  publish("after", v1::PRIORITY_ROUTINE);
+  ASSERT_TRUE(
+      eventually([&] { return alert_lines(read_file(dir.path() + "/sub")).size() == 3; }, 30s))
+      << read_file(dir.path() + "/sub.err");
+  sub->signal(SIGTERM);
+  sub->wait_for(10s);
+  const auto err = read_file(dir.path() + "/sub.err");
+  EXPECT_EQ(err.find("cannot acknowledge"), std::string::npos) << err;
+  EXPECT_EQ(alert_lines(read_file(dir.path() + "/sub")).size(), 3u) << "printed twice";
+}
+
 TEST_F(CliTest, OnlyNewStaysOnlyNewAfterAReconnect) {
   test_database quick_db;
   liaisond_process quick(quick_db.url(), {{"native.idle_timeout", "\"2s\""}});

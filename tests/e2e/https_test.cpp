@@ -182,6 +182,8 @@ TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
   EXPECT_NE(body.find("liaison_build_info{"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_publish_commit_seconds_count 1\n"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_alerts_committed_total 1\n"), std::string::npos) << body;
+  // No consumer is held: no lag series.
+  EXPECT_EQ(body.find("liaison_consumer_lag_seqs{"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_reloads_total{outcome=\"refused\"} 0"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_certificate_expiry_seconds{certificate=\"ca\"} "),
             std::string::npos);

@@ -203,6 +203,40 @@ TEST_F(ConsumerTest, FullSinkLeavesTheLivePathAndCatchesUpInOrder) {
   EXPECT_TRUE(c->is_live());
 }
 
+TEST_F(ConsumerTest, LagIsMeasuredWhileCatchingUpAndZeroOnTheLivePath) {
+  using namespace std::chrono_literals;
+  sink = std::make_shared<fake_sink>(4);
+  hub h(0);
+  auto c = make(h, 0);
+  c->start_delivery();
+  log.complete_next();
+  ASSERT_TRUE(c->is_live());
+  EXPECT_EQ(c->lag(h.last_seq(), core::time_point{} + 1h).seqs, 0u);
+  // Alerts committed at t = 1 s ... 10 s; the connection writes nothing, so
+  // the consumer leaves the live path after four.
+  for (std::uint64_t s = 1; s <= 10; ++s) {
+    auto a = std::const_pointer_cast<core::stored_alert>(alert(s, {"HU"}));
+    a->received_at = core::time_point{} + std::chrono::seconds(s);
+    commit(h, {a});
+  }
+  ASSERT_FALSE(c->is_live());
+  const auto lag = c->lag(h.last_seq(), core::time_point{} + 64s);
+  EXPECT_EQ(lag.seqs, 6u);              // delivered up to 4 of 10
+  EXPECT_DOUBLE_EQ(lag.seconds, 60.0);  // the last delivered was committed at 4 s
+  // Room again: it reads the rest and goes live; no lag.
+  while (sink->delivered.size() < 10) {
+    sink->drain();
+    c->on_room();
+    log.complete_all();
+  }
+  sink->drain();
+  c->on_room();
+  log.complete_all();
+  ASSERT_TRUE(c->is_live());
+  EXPECT_EQ(c->lag(h.last_seq(), core::time_point{} + 64s).seqs, 0u);
+  EXPECT_EQ(c->lag(h.last_seq(), core::time_point{} + 64s).seconds, 0.0);
+}
+
 TEST_F(ConsumerTest, StartsAfterTheGivenPosition) {
   hub h(0);
   commit(h, {alert(1, {"HU"}), alert(2, {"HU"}), alert(3, {"HU"})});
