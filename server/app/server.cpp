@@ -205,14 +205,6 @@ int run_server(const config::server_config& config, const run_options& options) 
       .with("address", https_at)
       .with("node", config.node_id)
       .say("HTTPS API and WebSocket stream listening on " + https_at + " (TLS 1.3)");
-  if (!options.port_file.empty())
-    write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
-  exchange.audit(audit::event(exchange.now(), core::audit_action::server_start)
-                     .subject(config.node_id)
-                     .with("native", native_at)
-                     .with("https", https_at)
-                     .build());
-
   asio::steady_timer failure_timer(io);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::thread reloader;
@@ -239,6 +231,16 @@ int run_server(const config::server_config& config, const run_options& options) 
       };
   signals.async_wait(on_signal);
   asio::co_spawn(io, flush_failures(failure_timer, failures, exchange), asio::detached);
+  // Only now that signals are handled: whoever waits for the port file may
+  // send SIGHUP or SIGTERM at once (before, SIGHUP's default action would
+  // end the process).
+  if (!options.port_file.empty())
+    write_port_file(options.port_file, {{"native", native_at}, {"https", https_at}});
+  exchange.audit(audit::event(exchange.now(), core::audit_action::server_start)
+                     .subject(config.node_id)
+                     .with("native", native_at)
+                     .with("https", https_at)
+                     .build());
 
   // The io threads only run coroutines and never block: the database work
   // happens on the exchange's own threads.

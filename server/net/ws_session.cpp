@@ -5,6 +5,7 @@
 #include "audit/event.hpp"
 #include "core/names.hpp"
 #include "net/https_connection.hpp"
+#include "net/linger.hpp"
 #include "net/session_driver.hpp"
 #include "net/with_timeout.hpp"
 #include "net/ws_guard_stream.hpp"
@@ -53,6 +54,9 @@ struct stream_connection {
   ws_stream ws;
   protocol::wire_format format;
   std::shared_ptr<session_driver> driver;
+  // The close frame was written past Beast (a broken frame header): what the
+  // client still sends is read and discarded before the socket closes.
+  bool linger = false;
 
   const config::https_section& limits() const { return https->ctx.limits; }
   void cancel_io() {
@@ -193,6 +197,10 @@ awaitable<void> write_loop(stream_ptr s) {
           co_await with_timeout(
               asio::async_write(s->ws.next_layer().next_layer(), asio::buffer(raw), use_nothrow),
               limit);
+          // The rest of the broken frame may still be on its way: closing
+          // with unread input would reset the connection, and the reset can
+          // destroy the close frame before the client reads it.
+          s->linger = true;
         } else {
           co_await with_timeout(s->ws.async_close(close, use_nothrow), limit);
         }
@@ -281,6 +289,9 @@ awaitable<void> run_stream(std::shared_ptr<https_connection> c,
     machine.audit(core::audit_action::stream_open, chosen, "ok",
                   {{"role", core::to_string(who->role)}});
   co_await s->driver->run(read_loop(s), write_loop(s), [s] { s->cancel_io(); });
+  if (s->linger)
+    co_await linger_close(beast::get_lowest_layer(s->ws), ctx.limits.max_body_bytes,
+                          std::chrono::seconds(2));
   if (slot) ctx.streams.close(*slot);
 }
 

@@ -10,7 +10,6 @@
 # Needs LIAISON_TEST_DB (a superuser URL, as deploy/test.sh sets it).
 set -euo pipefail
 build=$(cd "$1" && pwd)
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${LIAISON_TEST_DB:?set LIAISON_TEST_DB to a PostgreSQL superuser URL}"
 work=$(mktemp -d /tmp/liaison-package.XXXXXX)
 db="pkg_$$_$RANDOM"

@@ -125,6 +125,15 @@ class ConsumerTest : public ::testing::Test {
     for (auto& a : alerts) log.committed.push_back(a);
     h.fan_out(alerts);
   }
+  // The connection drains until `count` alerts were delivered; the consumer
+  // reads the rest from the log in pages that fit the sink.
+  void drain_until(consumer& c, std::size_t count) {
+    while (sink->delivered.size() < count) {
+      sink->drain();
+      c.on_room();
+      log.complete_all();
+    }
+  }
 };
 
 TEST_F(ConsumerTest, CatchesUpFromTheLogThenGoesLive) {
@@ -191,11 +200,7 @@ TEST_F(ConsumerTest, FullSinkLeavesTheLivePathAndCatchesUpInOrder) {
   EXPECT_EQ(h.attached_count(), 0u);  // no longer slows the fan-out
   // The connection drains; the consumer reads the rest from the log, in pages
   // that fit the sink.
-  while (sink->delivered.size() < 10) {
-    sink->drain();
-    c->on_room();
-    log.complete_all();
-  }
+  drain_until(*c, 10);
   EXPECT_EQ(sink->delivered, range(1, 10));
   sink->drain();
   c->on_room();
@@ -224,11 +229,7 @@ TEST_F(ConsumerTest, LagIsMeasuredWhileCatchingUpAndZeroOnTheLivePath) {
   EXPECT_EQ(lag.seqs, 6u);              // delivered up to 4 of 10
   EXPECT_DOUBLE_EQ(lag.seconds, 60.0);  // the last delivered was committed at 4 s
   // Room again: it reads the rest and goes live; no lag.
-  while (sink->delivered.size() < 10) {
-    sink->drain();
-    c->on_room();
-    log.complete_all();
-  }
+  drain_until(*c, 10);
   sink->drain();
   c->on_room();
   log.complete_all();
