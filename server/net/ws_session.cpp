@@ -54,8 +54,8 @@ struct stream_connection {
   ws_stream ws;
   protocol::wire_format format;
   std::shared_ptr<session_driver> driver;
-  // The close frame was written past Beast (a broken frame header): what the
-  // client still sends is read and discarded before the socket closes.
+  // The server closed the stream: what the client still sends is read and
+  // discarded for a moment before the socket closes.
   bool linger = false;
 
   const config::https_section& limits() const { return https->ctx.limits; }
@@ -197,13 +197,13 @@ awaitable<void> write_loop(stream_ptr s) {
           co_await with_timeout(
               asio::async_write(s->ws.next_layer().next_layer(), asio::buffer(raw), use_nothrow),
               limit);
-          // The rest of the broken frame may still be on its way: closing
-          // with unread input would reset the connection, and the reset can
-          // destroy the close frame before the client reads it.
-          s->linger = true;
         } else {
           co_await with_timeout(s->ws.async_close(close, use_nothrow), limit);
         }
+        // The client may still be sending (the rest of a refused message):
+        // closing with unread input would reset the connection, and the
+        // reset can destroy the close frame before the client reads it.
+        s->linger = true;
         co_return;
       }
     }
