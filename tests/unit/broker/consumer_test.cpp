@@ -125,6 +125,14 @@ class ConsumerTest : public ::testing::Test {
     for (auto& a : alerts) log.committed.push_back(a);
     h.fan_out(alerts);
   }
+  // A consumer on the live path whose sink holds four ROUTINE alerts.
+  std::shared_ptr<consumer> live_with_small_sink(hub& h) {
+    sink = std::make_shared<fake_sink>(4);
+    auto c = make(h, 0);
+    c->start_delivery();
+    log.complete_next();
+    return c;
+  }
   // The connection drains until `count` alerts were delivered; the consumer
   // reads the rest from the log in pages that fit the sink.
   void drain_until(consumer& c, std::size_t count) {
@@ -187,11 +195,8 @@ TEST_F(ConsumerTest, PagesUntilTheHeadWhenTheBacklogIsLong) {
 }
 
 TEST_F(ConsumerTest, FullSinkLeavesTheLivePathAndCatchesUpInOrder) {
-  sink = std::make_shared<fake_sink>(4);
   hub h(0);
-  auto c = make(h, 0);
-  c->start_delivery();
-  log.complete_next();
+  auto c = live_with_small_sink(h);
   ASSERT_TRUE(c->is_live());
   // Ten alerts arrive while the connection writes nothing.
   for (std::uint64_t s = 1; s <= 10; ++s) commit(h, {alert(s, {"HU"})});
@@ -210,11 +215,8 @@ TEST_F(ConsumerTest, FullSinkLeavesTheLivePathAndCatchesUpInOrder) {
 
 TEST_F(ConsumerTest, LagIsMeasuredWhileCatchingUpAndZeroOnTheLivePath) {
   using namespace std::chrono_literals;
-  sink = std::make_shared<fake_sink>(4);
   hub h(0);
-  auto c = make(h, 0);
-  c->start_delivery();
-  log.complete_next();
+  auto c = live_with_small_sink(h);
   ASSERT_TRUE(c->is_live());
   EXPECT_EQ(c->lag(h.last_seq(), core::time_point{} + 1h).seqs, 0u);
   // Alerts committed at t = 1 s ... 10 s; the connection writes nothing, so
