@@ -7,6 +7,7 @@
 #include "audit/merkle.hpp"
 #include "audit/tree_head.hpp"
 #include "auditor_requests.hpp"
+#include "client/progress.hpp"
 #include "commands.hpp"
 #include "core/time_text.hpp"
 #include "crypto/ed25519.hpp"
@@ -31,7 +32,7 @@ using nlohmann::json;
 struct verify_options {
   std::string id_dir;
   std::string server = "127.0.0.1:8443";
-  std::string server_key;
+  std::vector<std::string> server_keys;
   std::string head_file;
   std::string save_head;
   std::string justification = "integrity check of the audit log (liaison audit verify)";
@@ -115,26 +116,65 @@ std::string default_key_file(const pki::identity& id) {
       .string();
 }
 
+// The tree-head public keys the auditor trusts, by key id: several across a
+// rotation of the server's key, so that heads signed before and after it
+// are both checked (each with the key it names).
+class trusted_keys {
+ public:
+  explicit trusted_keys(const std::vector<std::string>& files) {
+    for (const auto& f : files) {
+      auto key = crypto::load_public_key_pem_file(f);
+      keys_.push_back({audit::key_id_of(key), key, f});
+    }
+  }
+
+  // The key id that verifies `h`, or FAILED naming the keys tried. A head
+  // names its key; one without a key id is tried with every key.
+  std::string verify(const audit::signed_tree_head& h, const std::string& what) const {
+    std::string tried;
+    for (const auto& k : keys_) {
+      if (!h.key_id.empty() && h.key_id != k.id) continue;
+      if (audit::verify_tree_head(k.raw, h.head, h.signature)) return k.id;
+      tried += (tried.empty() ? "" : ", ") + k.file;
+    }
+    if (tried.empty()) {
+      std::string given;
+      for (const auto& k : keys_) given += (given.empty() ? "" : ", ") + k.file;
+      fail(what + " is signed with key " + h.key_id + ", which is none of --server-key (" + given +
+           "); pass that key's public PEM too");
+    }
+    fail(what + "'s signature does not verify with " + tried);
+  }
+
+ private:
+  struct key {
+    std::string id, raw, file;
+  };
+  std::vector<key> keys_;
+};
+
 int run_verify(const verify_options& o) {
   auto id = pki::load_identity(o.id_dir);
   const auto timeout = std::chrono::milliseconds(o.timeout_ms);
-  const auto key_file = o.server_key.empty() ? default_key_file(id) : o.server_key;
-  const auto public_key = crypto::load_public_key_pem_file(key_file);
+  const trusted_keys keys(o.server_keys.empty() ? std::vector<std::string>{default_key_file(id)}
+                                                : o.server_keys);
+  // On a terminal: which step runs, and for how long.
+  auto shown = client::progress::on_terminal("audit verify");
   const query why{{"justification", o.justification}};
   auto ask = [&](const std::string& path, query q) {
     q.insert(q.begin(), why.begin(), why.end());
     return get_json(id, o.server, target(path, q), timeout);
   };
 
-  // 1. Today's head, signed by the key we trust.
+  // 1. Today's head, signed by a key we trust.
+  shown.set("the latest tree head");
   auto heads = ask("/v1/audit/tree-heads", {{"limit", "1"}});
   if (!heads.contains("latest") || heads["latest"].is_null())
     throw command_failure(exit_error, "the server has signed no tree head yet; try again later");
   const auto latest = head_of(heads["latest"], "the latest tree head");
-  if (!audit::verify_tree_head(public_key, latest.head, latest.signature))
-    fail("the latest tree head's signature does not verify with " + key_file);
-  std::cout << "latest tree head: " << describe(latest) << "; signature valid (key "
-            << audit::key_id_of(public_key) << ")\n";
+  const auto latest_key = keys.verify(latest, "the latest tree head");
+  shown.say(std::cout, "latest tree head: " + describe(latest) + "; signature valid (key " +
+                           latest_key + ")\n");
   const auto size = latest.head.tree_size;
   if (size == 0) throw command_failure(exit_error, "the latest tree head is of an empty tree");
 
@@ -142,7 +182,10 @@ int run_verify(const verify_options& o) {
   std::set<std::uint64_t> indexes{0, size / 2, size - 1};
   std::mt19937_64 random{std::random_device{}()};
   for (int i = 0; i < o.samples; ++i) indexes.insert(random() % size);
+  std::size_t checked = 0;
   for (auto index : indexes) {
+    shown.set("inclusion proof " + std::to_string(++checked) + " of " +
+              std::to_string(indexes.size()));
     auto proof = ask("/v1/audit/proof/inclusion",
                      {{"index", std::to_string(index)}, {"tree_size", std::to_string(size)}});
     const auto leaf = leaf_of(proof.value("entry", json()), index);
@@ -153,9 +196,9 @@ int run_verify(const verify_options& o) {
            " as the server shows it today is not the row the signed tree head holds: it was "
            "changed or replaced");
   }
-  std::cout
-      << indexes.size()
-      << " audit rows (including the first and the last) recomputed: each is in the signed tree\n";
+  shown.say(std::cout, std::to_string(indexes.size()) +
+                           " audit rows (including the first and the last) recomputed: each is "
+                           "in the signed tree\n");
 
   // 3. A head saved earlier must be a prefix of today's.
   if (!o.head_file.empty()) {
@@ -166,10 +209,10 @@ int run_verify(const verify_options& o) {
     auto saved_json = json::parse(text.str(), nullptr, false);
     const auto saved =
         head_of(saved_json.contains("latest") ? saved_json["latest"] : saved_json, o.head_file);
-    if (!audit::verify_tree_head(public_key, saved.head, saved.signature))
-      fail("the saved head in " + o.head_file + " does not verify with " + key_file +
-           "; it proves nothing");
-    std::cout << "saved tree head: " << describe(saved) << "; signature valid\n";
+    // A saved head that no trusted key verifies proves nothing.
+    const auto saved_key = keys.verify(saved, "the saved head in " + o.head_file);
+    shown.say(std::cout, "saved tree head: " + describe(saved) + "; signature valid (key " +
+                             saved_key + ")\n");
     const auto m = saved.head.tree_size;
     if (m > size)
       fail("today's tree has " + std::to_string(size) + " entries, fewer than the " +
@@ -181,6 +224,7 @@ int run_verify(const verify_options& o) {
           "the saved head and today's head have the same size but different roots: history was "
           "rewritten");
     if (m > 0 && m < size) {
+      shown.set("consistency proof " + std::to_string(m) + " -> " + std::to_string(size));
       auto proof = ask("/v1/audit/proof/consistency",
                        {{"first", std::to_string(m)}, {"second", std::to_string(size)}});
       if (!merkle::verify_consistency(m, size, saved.head.root_hash, latest.head.root_hash,
@@ -188,26 +232,28 @@ int run_verify(const verify_options& o) {
         fail("today's tree is NOT consistent with the saved head: the first " + std::to_string(m) +
              " audit rows were rewritten, removed or reordered since it was signed");
     }
-    std::cout << "consistent: today's tree extends the saved head (" << m << " -> " << size
-              << " entries)\n";
+    shown.say(std::cout, "consistent: today's tree extends the saved head (" + std::to_string(m) +
+                             " -> " + std::to_string(size) + " entries)\n");
   }
 
   // 4. Optionally, the server's own recomputation of the whole hash chain.
   if (o.chain) {
+    shown.set("the server recomputes the whole hash chain");
     auto v = ask("/v1/audit/verify", {});
     if (!v.value("holds", false))
       fail("the hash chain breaks: " +
            (v["break"].is_object() ? v["break"].value("message", "") : v.dump()));
-    std::cout << "hash chain holds over " << v.value("rows_checked", 0) << " rows\n";
+    shown.say(std::cout, "hash chain holds over " +
+                             std::to_string(v.value("rows_checked", std::uint64_t{0})) + " rows\n");
   }
 
   if (!o.save_head.empty()) {
     std::ofstream out(o.save_head, std::ios::trunc);
     out << heads["latest"].dump(2) << "\n";
     if (!out) throw command_failure(exit_error, "cannot write " + o.save_head);
-    std::cout << "saved the latest tree head to " << o.save_head << "\n";
+    shown.say(std::cout, "saved the latest tree head to " + o.save_head + "\n");
   }
-  std::cout << "OK" << std::endl;
+  shown.say(std::cout, "OK\n");
   return 0;
 }
 
@@ -271,8 +317,9 @@ void add_audit_command(CLI::App& app, int& exit_code) {
   verify->add_option("--server", v->server, "HOST:PORT of the HTTPS listener")
       ->capture_default_str();
   verify->add_option(
-      "--server-key", v->server_key,
-      "the server's tree-head public key (PEM); default: server/audit-signing-key.pub.pem of the "
+      "--server-key", v->server_keys,
+      "the server's tree-head public key (PEM); repeat it across a key rotation: each head is "
+      "checked with the key it names. Default: server/audit-signing-key.pub.pem of the "
       "`liaison pki init` output that holds the identity");
   verify->add_option("--head", v->head_file,
                      "a tree head saved earlier (--save-head) that today's must extend");

@@ -1,8 +1,10 @@
 #include "auditor_requests.hpp"
 
 #include "client/https_stream.hpp"
+#include "client/progress.hpp"
 #include "client/web_client.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace liaison::cli {
@@ -62,11 +64,18 @@ nlohmann::json get_json(const pki::identity& id, const std::string& server, cons
 void get_to_stdout(const pki::identity& id, const std::string& server, const std::string& t,
                    std::chrono::milliseconds timeout) {
   client::http_response r;
+  // On a terminal: how much has arrived so far (the export itself goes to stdout).
+  auto shown = client::progress::on_terminal("export");
+  std::uint64_t bytes = 0, lines = 0;
   try {
     r = client::https_get_streamed(
         id, server, t,
-        [](std::string_view piece) {
+        [&](std::string_view piece) {
           std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+          bytes += piece.size();
+          lines += static_cast<std::uint64_t>(std::count(piece.begin(), piece.end(), '\n'));
+          if (shown.drawing())
+            shown.set(std::to_string(lines) + " lines, " + client::human_bytes(bytes));
         },
         timeout);
   } catch (const std::exception& e) {

@@ -20,5 +20,7 @@ void add_rapid_commands(CLI::App& app, int& exit_code);
 void add_history_command(CLI::App& app, int& exit_code);
 // `liaison audit verify|log`: check the signed audit tree; query the audit log (auditors).
 void add_audit_command(CLI::App& app, int& exit_code);
+// `liaison admin connections|consumers|members`: the operators' view (admin).
+void add_admin_command(CLI::App& app, int& exit_code);
 
 }  // namespace liaison::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   liaison::cli::add_rapid_commands(app, exit_code);
   liaison::cli::add_history_command(app, exit_code);
   liaison::cli::add_audit_command(app, exit_code);
+  liaison::cli::add_admin_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -39,6 +39,11 @@ struct mirrored_counter {
 // few milliseconds; the tail goes to seconds when the database is slow.
 const prometheus::Histogram::BucketBoundaries latency_buckets = {
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
+// Deliveries from a backlog may come hours after the commit (a desk that was
+// offline): the same fine buckets, then minutes to a day.
+const prometheus::Histogram::BucketBoundaries delivery_buckets = {
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,  0.2,
+    0.5,    1,     2,     5,     10,   60,   600,  3600, 86400};
 
 }  // namespace
 
@@ -146,6 +151,14 @@ struct node_metrics::impl {
           .Help("From a publish reaching the exchange to the commit that acknowledges it.")
           .Register(registry)
           .Add({}, latency_buckets);
+  prometheus::Histogram& commit_delivery =
+      prometheus::BuildHistogram()
+          .Name("liaison_commit_delivery_seconds")
+          .Help(
+              "From an alert's commit to the write of its delivery to a consumer's connection "
+              "on this node, live or from the backlog (one observation per delivery).")
+          .Register(registry)
+          .Add({}, delivery_buckets);
 };
 
 node_metrics::node_metrics(std::string node_id) : impl_(std::make_unique<impl>()) {
@@ -163,6 +176,10 @@ node_metrics::~node_metrics() = default;
 
 void node_metrics::publish_committed(std::chrono::steady_clock::duration took) {
   impl_->publish_commit.Observe(std::chrono::duration<double>(took).count());
+}
+
+void node_metrics::delivery_written(std::chrono::microseconds took) {
+  impl_->commit_delivery.Observe(std::max(0.0, std::chrono::duration<double>(took).count()));
 }
 
 void node_metrics::reloaded(bool applied, std::chrono::system_clock::time_point at) {

@@ -36,6 +36,9 @@ class node_metrics {
   // From any thread: a publish took `took` from its arrival at the exchange
   // to the commit that acknowledged it.
   void publish_committed(std::chrono::steady_clock::duration took);
+  // From any thread: the delivery of an alert was written `took` after the
+  // alert's commit (wall clock; a clock step can make it negative: clamped).
+  void delivery_written(std::chrono::microseconds took);
   // From the reload thread: a SIGHUP reload was applied (true) or refused.
   void reloaded(bool applied, std::chrono::system_clock::time_point at);
 

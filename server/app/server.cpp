@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "app/admin_api.hpp"
 #include "app/node_metrics.hpp"
 #include "app/reload.hpp"
 #include "app/tls_expiry.hpp"
@@ -159,6 +160,8 @@ int run_server(const config::server_config& config, const run_options& options) 
   broker::exchange exchange(config, registry, system_now);
   exchange.observe_publish_commits(
       [&metrics](std::chrono::steady_clock::duration took) { metrics.publish_committed(took); });
+  exchange.observe_deliveries(
+      [&metrics](std::chrono::microseconds took) { metrics.delivery_written(took); });
   exchange.start();
   // Open the listeners only once publishes can be acknowledged, so that the
   // first client is not told UNAVAILABLE by a server that just started.
@@ -189,6 +192,7 @@ int run_server(const config::server_config& config, const run_options& options) 
   expiry.refresh(config.tls);
   net::add_core_routes(router,
                        [&] { return metrics.render(exchange, native, https, failures, expiry); });
+  add_admin_routes(router, native, https, config.node_id);
   auditors.add_routes(router);
   https.listen(config.https.listen);
   native.start();

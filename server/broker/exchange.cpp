@@ -497,6 +497,12 @@ void exchange::query_presence(
       });
 }
 
+void exchange::query_consumers(
+    std::size_t limit, std::uint64_t pending_cap,
+    std::function<void(core::result<std::vector<core::consumer_overview>>)> done) {
+  log_->reader().fetch_consumers(limit, pending_cap, std::move(done));
+}
+
 bool exchange::ready() const {
   return log_ && log_->writer().connected();
 }

@@ -60,6 +60,9 @@ class exchange final : public exchange_port {
                  claim_rule claim, std::shared_ptr<delivery_sink> sink,
                  std::function<void(core::result<subscription>)> done) override;
   void audit(core::audit_event event) override;
+  void delivered(core::time_point committed_at, core::time_point written_at) override {
+    if (delivery_observer_) delivery_observer_(written_at - committed_at);
+  }
   std::unique_ptr<connection_handle> attach(const core::principal& who,
                                             std::shared_ptr<notice_sink> notices,
                                             bool on_duty) override;
@@ -74,6 +77,11 @@ class exchange final : public exchange_port {
   void query_presence(
       const core::principal& who,
       std::function<void(core::result<std::vector<core::member_presence>>)> done) override;
+  // The operators' view of every durable consumer as stored (GET
+  // /v1/admin/consumers; the route checks the admin role).
+  void query_consumers(
+      std::size_t limit, std::uint64_t pending_cap,
+      std::function<void(core::result<std::vector<core::consumer_overview>>)> done);
   // A summary row (failed authentications), apart from the writer's queue
   // limit: it never makes a publish wait (store::writer::audit_summary).
   void audit_summary(core::audit_event event);
@@ -91,6 +99,11 @@ class exchange final : public exchange_port {
   // the exchange to the commit that acknowledges it. Set before start().
   void observe_publish_commits(std::function<void(std::chrono::steady_clock::duration)> observer) {
     publish_observer_ = std::move(observer);
+  }
+  // Called (on io threads) with the time from an alert's commit to the
+  // write of its delivery, per delivery. Set before start().
+  void observe_deliveries(std::function<void(std::chrono::microseconds)> observer) {
+    delivery_observer_ = std::move(observer);
   }
   // Every member's duty state as this node last learnt it (all nodes
   // combined); members never seen are absent.
@@ -124,6 +137,7 @@ class exchange final : public exchange_port {
   std::unique_ptr<store::notice_feed> notice_feed_;
   std::unique_ptr<store::deadline_watch> deadline_watch_;
   std::function<void(std::chrono::steady_clock::duration)> publish_observer_;
+  std::function<void(std::chrono::microseconds)> delivery_observer_;
   mutable std::mutex presence_mutex_;
   rapid::presence_board board_;                            // this node's desks
   std::map<std::string, core::member_presence> presence_;  // combined, as last known

@@ -99,6 +99,10 @@ class exchange_port {
 
   // Queues an audit row. Never blocks.
   virtual void audit(core::audit_event event) = 0;
+  // The transport wrote the delivery of an alert committed at `committed_at`
+  // (its received_at, stamped in the committing transaction) at `written_at`
+  // (for the commit-to-delivery histogram). Never blocks.
+  virtual void delivered(core::time_point committed_at, core::time_point written_at) = 0;
 
   // --- rapid response ---
 

@@ -81,6 +81,22 @@ struct consumer_state {
   std::uint64_t log_head = 0;                     // highest committed seq when the state was read
 };
 
+// A durable consumer as stored, for the operators' view
+// (GET /v1/admin/consumers): where its cursors are, and what waits for it.
+struct consumer_overview {
+  consumer_key key;
+  std::string member;
+  std::uint64_t cursor = 0;                       // the lowest lane's cursor
+  std::array<std::uint64_t, lane_count> lanes{};  // FLASH, URGENT, ROUTINE
+  time_point created_at{};
+  time_point acknowledged_at{};  // the cursor's last move (creation when never)
+  std::uint64_t log_head = 0;    // highest committed seq, same snapshot
+  // Alerts for its member after its lane cursors, counted up to a cap.
+  std::uint64_t pending = 0;
+  bool pending_capped = false;                  // there are more than `pending`
+  std::optional<time_point> oldest_pending_at;  // commit time of the first of them
+};
+
 // Alerts for one member after a seq, in seq order. Every seq up to and
 // including `scanned_to` has been considered: an alert for the member with
 // seq <= scanned_to that is not in `alerts` (and is > the requested after_seq)

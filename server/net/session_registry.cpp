@@ -71,6 +71,15 @@ session_registry::admission session_registry::authenticate(std::uint64_t id,
   return admission::ok;
 }
 
+std::vector<session_registry::connection_info> session_registry::authenticated_connections() const {
+  std::lock_guard lock(mutex_);
+  std::vector<connection_info> out;
+  out.reserve(sessions_.size() - pending_);
+  for (const auto& [id, e] : sessions_)
+    if (!e.principal.empty()) out.push_back({id, e.address, e.principal, e.serial, e.opened});
+  return out;
+}
+
 void session_registry::close(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);

@@ -62,6 +62,16 @@ class session_registry {
   // returns their principals (revocation).
   std::vector<std::string> stop_serials(const std::set<std::string>& serials);
 
+  // The authenticated connections, oldest first (the operators' view).
+  struct connection_info {
+    std::uint64_t id = 0;
+    std::string address;
+    std::string principal;
+    std::string certificate_serial;
+    time_point opened;
+  };
+  std::vector<connection_info> authenticated_connections() const;
+
   std::size_t count() const;          // every connection
   std::size_t authenticated() const;  // the authenticated budget
   std::size_t pending() const;        // the pending budget

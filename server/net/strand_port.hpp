@@ -31,6 +31,9 @@ class strand_port final : public broker::exchange_port {
                      on_strand(std::move(done)));
   }
   void audit(core::audit_event event) override { inner_.audit(std::move(event)); }
+  void delivered(core::time_point committed_at, core::time_point written_at) override {
+    inner_.delivered(committed_at, written_at);
+  }
   std::unique_ptr<broker::connection_handle> attach(const core::principal& who,
                                                     std::shared_ptr<broker::notice_sink> notices,
                                                     bool on_duty) override {

@@ -436,11 +436,13 @@ void machine::on_tick(steady_time now) {
 
 void machine::on_written(const std::vector<outgoing>& batch, steady_time now) {
   if (!batch.empty()) last_write_ = now;
+  const auto written_at = batch.empty() ? core::time_point{} : port_.now();
   // Each write of a delivery is a disclosure: remember which alerts reached
   // which consumer, for one audit row per consumer and interval.
   for (const auto& item : batch) {
     if (item.what == outgoing::kind::keepalive) keepalive_queued_ = false;
     if (item.seq == 0) continue;
+    if (item.alert) port_.delivered(item.alert->received_at, written_at);
     delivered_[item.consumer].push_back(item.seq);
     ++delivered_count_;
   }

@@ -38,6 +38,29 @@ void prepare_log_queries(pqxx::connection& c) {
   c.prepare("read_consumer",
             "SELECT member, cursor, flash_cursor, urgent_cursor, routine_cursor FROM consumers "
             "WHERE principal = $1 AND name = $2");
+  // One snapshot: the head, each consumer's cursors, what waits after them
+  // (per lane, so a consumer with lanes whose FLASH cursor is ahead is not
+  // counted as owing those), and the commit time of the first that waits.
+  // Each lane's first pending seq is an index probe (alert_recipients_lane_idx).
+  c.prepare("consumer_overview",
+            "SELECT c.principal, c.name, c.member, c.cursor, c.flash_cursor, c.urgent_cursor, "
+            " c.routine_cursor, (extract(epoch from c.created_at) * 1000000)::bigint, "
+            " (extract(epoch from c.updated_at) * 1000000)::bigint, h.last_seq, "
+            " (SELECT count(*) FROM (SELECT 1 FROM alert_recipients r WHERE r.member = c.member"
+            "   AND r.seq <= h.last_seq AND ((r.lane = 1 AND r.seq > c.flash_cursor)"
+            "   OR (r.lane = 2 AND r.seq > c.urgent_cursor) OR (r.lane = 3 AND r.seq > "
+            "   c.routine_cursor)) LIMIT $2) p), "
+            " (SELECT (extract(epoch from a.received_at) * 1000000)::bigint FROM alerts a"
+            "   WHERE a.seq = (SELECT min(s) FROM (VALUES"
+            "   ((SELECT r.seq FROM alert_recipients r WHERE r.member = c.member AND r.lane = 1"
+            "     AND r.seq > c.flash_cursor AND r.seq <= h.last_seq ORDER BY r.seq LIMIT 1)),"
+            "   ((SELECT r.seq FROM alert_recipients r WHERE r.member = c.member AND r.lane = 2"
+            "     AND r.seq > c.urgent_cursor AND r.seq <= h.last_seq ORDER BY r.seq LIMIT 1)),"
+            "   ((SELECT r.seq FROM alert_recipients r WHERE r.member = c.member AND r.lane = 3"
+            "     AND r.seq > c.routine_cursor AND r.seq <= h.last_seq ORDER BY r.seq LIMIT 1))"
+            "   ) v(s))) "
+            "FROM consumers c CROSS JOIN log_head h "
+            "ORDER BY c.member, c.principal, c.name LIMIT $1");
 }
 
 std::uint64_t read_log_head(pqxx::connection& c) {
@@ -96,6 +119,29 @@ core::result<core::consumer_state> open_consumer(pqxx::connection& c,
     return core::make_error(core::errc::failed_precondition,
                             "consumer " + consumer.name + " is bound to member " + owner);
   return state;
+}
+std::vector<core::consumer_overview> read_consumer_overview(pqxx::connection& c, std::size_t limit,
+                                                            std::uint64_t pending_cap) {
+  pqxx::read_transaction tx(c);
+  std::vector<core::consumer_overview> out;
+  // One more than the cap tells "more than the cap" from "exactly the cap".
+  for (const auto& row : tx.exec_prepared("consumer_overview", limit, pending_cap + 1)) {
+    core::consumer_overview o;
+    o.key = {row[0].c_str(), row[1].c_str()};
+    o.member = row[2].c_str();
+    o.cursor = seq_from(row[3]);
+    for (std::size_t i = 0; i < core::lane_count; ++i)
+      o.lanes[i] = seq_from(row[static_cast<pqxx::row::size_type>(4 + i)]);
+    o.created_at = micros_from(row[7]);
+    o.acknowledged_at = micros_from(row[8]);
+    o.log_head = seq_from(row[9]);
+    const auto pending = row[10].as<std::uint64_t>();
+    o.pending_capped = pending > pending_cap;
+    o.pending = std::min(pending, pending_cap);
+    if (!row[11].is_null()) o.oldest_pending_at = micros_from(row[11]);
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 }  // namespace liaison::store::detail

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 
@@ -49,11 +50,17 @@ std::vector<std::string> apply_migrations(const std::string& url) {
                                    "': a landed migration must never change");
         continue;  // the transaction rolls back: nothing to do
       }
+      // A migration over a large log can take minutes: say which one runs.
+      spdlog::info("applying migration {} ({} of {})...", m.name, m.number,
+                   bundled_migrations().size());
+      const auto started = std::chrono::steady_clock::now();
       tx.exec(m.sql);
       tx.exec_params("INSERT INTO schema_migrations (number, name) VALUES ($1, $2)", m.number,
                      m.name);
       tx.commit();
-      spdlog::info("applied migration {}", m.name);
+      spdlog::info(
+          "applied migration {} in {:.1f} s", m.name,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       applied.push_back(m.name);
     }
     current = "(checking)";

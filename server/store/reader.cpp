@@ -102,6 +102,17 @@ void reader::fetch_notices(std::string principal, std::string member, std::uint6
       std::move(done));
 }
 
+void reader::fetch_consumers(
+    std::size_t limit, std::uint64_t pending_cap,
+    std::function<void(core::result<std::vector<core::consumer_overview>>)> done) {
+  impl_->run<std::vector<core::consumer_overview>>(
+      [limit, pending_cap](pqxx::connection& c) {
+        return core::result<std::vector<core::consumer_overview>>(
+            detail::read_consumer_overview(c, limit, pending_cap));
+      },
+      std::move(done));
+}
+
 std::uint64_t reader::log_head_blocking() {
   try {
     detail::session s(impl_->options.url, "liaisond store reader (start-up)");

@@ -50,6 +50,12 @@ class reader {
                      std::size_t limit,
                      std::function<void(core::result<std::vector<core::notice>>)> done);
 
+  // Operators' view: every durable consumer (at most `limit`) with its
+  // cursors and pending alerts (counted up to `pending_cap`).
+  void fetch_consumers(
+      std::size_t limit, std::uint64_t pending_cap,
+      std::function<void(core::result<std::vector<core::consumer_overview>>)> done);
+
   // Highest committed seq (0 when the log is empty), read synchronously on
   // the caller's thread with its own short-lived connection. For start-up only.
   std::uint64_t log_head_blocking();

@@ -3,11 +3,13 @@
 // 1 to over 200; rows changed or deleted as the database superuser are named
 // by GET /v1/audit/verify; and after the tail of the log is cut away,
 // `liaison audit verify --head` with a head saved before fails and says why.
+#include "crypto/ed25519.hpp"
 #include "e2e/partner_client.hpp"
 #include "e2e/server_fixture.hpp"
 #include "support/test_database.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <pqxx/pqxx>
 
 namespace liaison::testing {
@@ -26,20 +28,11 @@ class AuditProofTest : public ::testing::Test {
   pki::identity auditor_id = identity("auditor");
   partner_client auditor{auditor_id};
   temp_dir dir{"liaison-audit"};
-  int runs = 0;
 
-  struct result {
-    int exit_code = -1;
-    std::string out, err;
-  };
+  using result = run_result;
 
   result run(std::vector<std::string> argv, std::chrono::seconds limit = 120s) {
-    auto n = std::to_string(++runs);
-    child_process p(std::move(argv), dir.path() + "/out" + n, dir.path() + "/err" + n);
-    auto status = p.wait_for(limit);
-    EXPECT_TRUE(status.has_value()) << argv.front() << " did not finish";
-    return {status ? child_process::exit_code(*status) : -1, read_file(dir.path() + "/out" + n),
-            read_file(dir.path() + "/err" + n)};
+    return run_to_end(std::move(argv), dir.path(), limit);
   }
 
   result cli(std::vector<std::string> rest) {
@@ -157,6 +150,59 @@ TEST_F(AuditProofTest, ACutTailIsCaughtWithAHeadSavedBefore) {
   EXPECT_NE(rewritten.err.find("NOT consistent"), std::string::npos) << rewritten.err;
   // Without the saved head nothing looks wrong: keeping heads is what makes truncation evident.
   EXPECT_EQ(cli({}).exit_code, 0);
+}
+
+TEST_F(AuditProofTest, OneVerifyBridgesARotationOfTheTreeHeadKey) {
+  // An auditor saves a head signed with today's key.
+  head_of_at_least(10);
+  const auto old_key = shared_pki_dir() + "/server/audit-signing-key.pub.pem";
+  const auto head_file = dir.path() + "/before-rotation.json";
+  auto before = cli({"--save-head", head_file});
+  ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
+  const auto saved = json::parse(read_file(head_file));
+
+  // The operator rotates the key (runbook 8D): a new key, a restart.
+  auto next = crypto::ed25519_private_key::generate();
+  const auto new_private = dir.path() + "/audit-signing-key-2.pem";
+  const auto new_public = dir.path() + "/audit-signing-key-2.pub.pem";
+  write_file(new_private, next.to_pem());
+  write_file(new_public, crypto::public_key_to_pem(next.public_key()));
+  ::chmod(new_private.c_str(), 0600);
+  server->stop();
+  auto rotated = fast_heads;
+  rotated["audit.signing_key_file"] = "\"" + new_private + "\"";
+  server = std::make_unique<liaisond_process>(db.url(), rotated);
+  // Wait for a head signed with the new key.
+  json latest;
+  ASSERT_TRUE(eventually(
+      [&] {
+        latest = get("/v1/audit/tree-heads?limit=1")["latest"];
+        return latest.is_object() && latest["key_id"] != saved["key_id"];
+      },
+      60s))
+      << latest.dump();
+
+  // With both public keys, one run checks today's head with the new key, the
+  // saved head with the old one, and that today's tree extends the saved one.
+  auto both = cli({"--server-key", old_key, "--server-key", new_public, "--head", head_file});
+  ASSERT_EQ(both.exit_code, 0) << both.out << both.err;
+  EXPECT_NE(both.out.find("saved tree head: "), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("(key " + saved["key_id"].get<std::string>() + ")"), std::string::npos)
+      << both.out;
+  EXPECT_NE(both.out.find("(key " + latest["key_id"].get<std::string>() + ")"), std::string::npos)
+      << both.out;
+  EXPECT_NE(both.out.find("consistent: today's tree extends the saved head"), std::string::npos)
+      << both.out;
+  // With the new key only, the saved head cannot be checked: FAILED, naming
+  // the key it needs.
+  auto only_new = cli({"--server-key", new_public, "--head", head_file});
+  EXPECT_EQ(only_new.exit_code, 3) << only_new.out << only_new.err;
+  EXPECT_NE(only_new.err.find(saved["key_id"].get<std::string>()), std::string::npos)
+      << only_new.err;
+  // With the old key only, today's head fails the same way.
+  auto only_old = cli({"--server-key", old_key});
+  EXPECT_EQ(only_old.exit_code, 3) << only_old.out << only_old.err;
+  EXPECT_NE(only_old.err.find("none of --server-key"), std::string::npos) << only_old.err;
 }
 
 TEST_F(AuditProofTest, RowsRewrittenUnderTheTreeAreCaughtByTheCli) {

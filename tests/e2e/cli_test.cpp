@@ -45,15 +45,10 @@ class CliTest : public ::testing::Test {
   test_database db;
   liaisond_process server{db.url()};
   temp_dir dir{"liaison-cli"};
-  int runs = 0;
   // The CLI's spool (signed alerts waiting for their outcome) in this test's folder.
   void SetUp() override { ::setenv("XDG_STATE_HOME", dir.path().c_str(), 1); }
 
-  struct result {
-    int exit_code;
-    std::string out;
-    std::string err;
-  };
+  using result = run_result;
 
   std::vector<std::string> args(std::vector<std::string> rest) {
     rest.insert(rest.begin(), LIAISON_CLI_PATH);
@@ -61,12 +56,7 @@ class CliTest : public ::testing::Test {
   }
 
   result run(std::vector<std::string> argv) {
-    auto n = std::to_string(++runs);
-    child_process p(args(std::move(argv)), dir.path() + "/out" + n, dir.path() + "/err" + n);
-    auto status = p.wait_for(60s);
-    EXPECT_TRUE(status.has_value()) << "the CLI did not finish";
-    return {status ? child_process::exit_code(*status) : -1, read_file(dir.path() + "/out" + n),
-            read_file(dir.path() + "/err" + n)};
+    return run_to_end(args(std::move(argv)), dir.path());
   }
 
   std::string id(const std::string& folder) { return shared_pki_dir() + "/" + folder; }

@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -62,6 +65,18 @@ std::optional<int> child_process::wait_for(std::chrono::milliseconds limit) {
 
 bool child_process::running() {
   return pid_ > 0 && !wait_for(std::chrono::milliseconds(0));
+}
+
+run_result run_to_end(std::vector<std::string> argv, const std::string& dir,
+                      std::chrono::milliseconds limit) {
+  static std::atomic<int> runs{0};
+  const auto n = std::to_string(++runs);
+  const std::string program = argv.front();
+  child_process p(std::move(argv), dir + "/run" + n + ".out", dir + "/run" + n + ".err");
+  auto status = p.wait_for(limit);
+  EXPECT_TRUE(status.has_value()) << program << " did not finish";
+  return {status ? child_process::exit_code(*status) : -1, read_file(dir + "/run" + n + ".out"),
+          read_file(dir + "/run" + n + ".err")};
 }
 
 int child_process::exit_code(int status) {

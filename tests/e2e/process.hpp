@@ -35,6 +35,18 @@ class child_process {
   std::optional<int> status_;
 };
 
+// A program run to its end: exit code (-1 when it did not finish within the
+// limit, then killed), stdout and stderr.
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `argv` with its output in numbered files under `dir`; a test failure
+// is recorded when it does not finish within `limit`.
+run_result run_to_end(std::vector<std::string> argv, const std::string& dir,
+                      std::chrono::milliseconds limit = std::chrono::seconds(60));
+
 // Polls `condition` until it holds or `limit` passes; returns its last value.
 template <class F>
 bool eventually(F condition, std::chrono::milliseconds limit) {

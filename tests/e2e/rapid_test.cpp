@@ -173,20 +173,9 @@ class RapidTest : public ::testing::Test {
     return answer.alert_status();
   }
 
-  struct cli_result {
-    int exit_code;
-    std::string out;
-    std::string err;
-  };
-  cli_result cli(std::vector<std::string> argv) {
-    static int runs = 0;
-    auto n = std::to_string(++runs);
+  run_result cli(std::vector<std::string> argv) {
     argv.insert(argv.begin(), LIAISON_CLI_PATH);
-    child_process p(argv, dir.path() + "/out" + n, dir.path() + "/err" + n);
-    auto status = p.wait_for(60s);
-    EXPECT_TRUE(status.has_value());
-    return {status ? child_process::exit_code(*status) : -1, read_file(dir.path() + "/out" + n),
-            read_file(dir.path() + "/err" + n)};
+    return run_to_end(std::move(argv), dir.path());
   }
 };
 

@@ -75,6 +75,9 @@ class fake_exchange final : public broker::exchange_port {
                  broker::claim_rule claim, std::shared_ptr<broker::delivery_sink> sink,
                  std::function<void(core::result<broker::subscription>)> done) override;
   void audit(core::audit_event event) override { audits.push_back(std::move(event)); }
+  void delivered(core::time_point committed_at, core::time_point written_at) override {
+    deliveries_written.emplace_back(committed_at, written_at);
+  }
   std::unique_ptr<broker::connection_handle> attach(const core::principal& who,
                                                     std::shared_ptr<broker::notice_sink> notices,
                                                     bool on_duty) override;
@@ -130,6 +133,8 @@ class fake_exchange final : public broker::exchange_port {
   std::vector<subscribe_call> subscribes;
   std::vector<core::error> rejected;
   std::vector<core::audit_event> audits;
+  std::vector<std::pair<core::time_point, core::time_point>>
+      deliveries_written;  // committed, written
 };
 
 }  // namespace liaison::testing

@@ -34,4 +34,9 @@ core::result<core::consumer_state> open_consumer(pqxx::connection& c,
                                                  const core::consumer_key& consumer,
                                                  const std::string& member);
 
+// Every durable consumer (at most `limit`, ordered by member, principal,
+// name) with its pending alerts counted up to `pending_cap`.
+std::vector<core::consumer_overview> read_consumer_overview(pqxx::connection& c, std::size_t limit,
+                                                            std::uint64_t pending_cap);
+
 }  // namespace liaison::store::detail

@@ -121,5 +121,26 @@ TEST(SessionRegistryTest, RevokedSerialsAndPrincipalsAreStopped) {
   EXPECT_EQ(at_stopped, 1);
 }
 
+TEST(SessionRegistryTest, TheOperatorsViewListsAuthenticatedConnectionsOnly) {
+  session_registry r(small());
+  const auto t0 = clock::time_point{} + 1h;
+  auto a = r.open(
+      "192.0.2.1", [] {}, t0);
+  auto b = r.open(
+      "192.0.2.2", [] {}, t0 + 5s);
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(r.authenticated_connections().empty());  // both still handshaking
+  ASSERT_EQ(r.authenticate(*b, "AT.desk", "0A1B"), session_registry::admission::ok);
+  auto listed = r.authenticated_connections();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, *b);
+  EXPECT_EQ(listed[0].address, "192.0.2.2");
+  EXPECT_EQ(listed[0].principal, "AT.desk");
+  EXPECT_EQ(listed[0].certificate_serial, "0A1B");
+  EXPECT_EQ(listed[0].opened, t0 + 5s);
+  r.close(*b);
+  EXPECT_TRUE(r.authenticated_connections().empty());
+}
+
 }  // namespace
 }  // namespace liaison::net

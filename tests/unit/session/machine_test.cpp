@@ -527,6 +527,28 @@ TEST_F(MachineTest, DeliveriesAreAuditedPerConsumerOncePerInterval) {
   EXPECT_EQ(x_.audited(core::audit_action::deliver).size(), 4u);
 }
 
+TEST_F(MachineTest, EachWrittenDeliveryReportsItsCommitAndWriteTimes) {
+  open();
+  greet();
+  auto a = std::make_shared<core::stored_alert>();
+  a->seq = 1;
+  a->recipients.members = {"AT"};
+  a->received_at = x_.at - 3s;  // committed three seconds ago
+  ASSERT_TRUE(out_->offer("main", a, core::priority::routine));
+  ASSERT_TRUE(out_->offer("backup", a, core::priority::routine));
+  EXPECT_TRUE(x_.deliveries_written.empty());  // queued is not delivered
+  written();
+  ASSERT_EQ(x_.deliveries_written.size(), 2u);
+  for (const auto& [committed, at] : x_.deliveries_written) {
+    EXPECT_EQ(committed, x_.at - 3s);
+    EXPECT_EQ(at, x_.at);
+  }
+  // Answers are not deliveries.
+  send({7, protocol::ping{7}});
+  written();
+  EXPECT_EQ(x_.deliveries_written.size(), 2u);
+}
+
 TEST_F(MachineTest, TheEndLetsEveryConsumerGoAndClosesTheOutbox) {
   open();
   greet();
