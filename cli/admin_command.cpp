@@ -40,9 +40,16 @@ void print_connections(const nlohmann::json& body) {
             << n["https_handshaking"] << "\n";
 }
 
+// One number, or each lane's when a consumer with lanes has them apart.
+std::string cursors(const nlohmann::json& c) {
+  const auto& l = c["lanes"];
+  if (l["FLASH"] == l["URGENT"] && l["URGENT"] == l["ROUTINE"]) return c["cursor"].dump();
+  return "F" + l["FLASH"].dump() + " U" + l["URGENT"].dump() + " R" + l["ROUTINE"].dump();
+}
+
 void print_consumers(const nlohmann::json& body) {
   std::cout << std::left << std::setw(28) << "PRINCIPAL" << std::setw(20) << "CONSUMER"
-            << std::setw(8) << "MEMBER" << std::setw(10) << "CURSOR" << std::setw(10) << "PENDING"
+            << std::setw(8) << "MEMBER" << std::setw(22) << "CURSOR" << std::setw(10) << "PENDING"
             << std::setw(14) << "OLDEST (s)" << std::setw(12) << "HERE"
             << "LAST ACK\n";
   for (const auto& c : body["consumers"]) {
@@ -57,9 +64,9 @@ void print_consumers(const nlohmann::json& body) {
                        : c["live"].get<bool>()     ? "live"
                                                    : "catching up";
     std::cout << std::left << std::setw(28) << text(c["principal"]) << std::setw(20)
-              << text(c["consumer"]) << std::setw(8) << text(c["member"]) << std::setw(10)
-              << c["cursor"].dump() << std::setw(10) << pending << std::setw(14) << age
-              << std::setw(12) << here << text(c["last_ack_at"]) << "\n";
+              << text(c["consumer"]) << std::setw(8) << text(c["member"]) << std::setw(22)
+              << cursors(c) << std::setw(10) << pending << std::setw(14) << age << std::setw(12)
+              << here << text(c["last_ack_at"]) << "\n";
   }
   std::cout << body["consumers"].size() << " consumer(s); log head " << body["log_head"]
             << (body["truncated"].get<bool>() ? "; more exist (raise --limit)" : "") << "\n";

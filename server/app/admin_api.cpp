@@ -120,9 +120,14 @@ awaitable<net::http_reply> consumers(net::request_context& ctx, const listeners&
          {"member", c.member},
          {"cursor", c.cursor},
          {"lanes", {{"FLASH", c.lanes[0]}, {"URGENT", c.lanes[1]}, {"ROUTINE", c.lanes[2]}}},
-         {"lag_seqs", c.log_head > c.cursor ? c.log_head - c.cursor : 0},
+         // From the first alert that waits to the head (0 when none waits):
+         // a lane without traffic keeps its cursor low without owing anything.
+         {"lag_seqs", c.oldest_pending_seq && c.log_head >= *c.oldest_pending_seq
+                          ? c.log_head - *c.oldest_pending_seq + 1
+                          : 0},
          {"pending", c.pending},
          {"pending_more", c.pending_capped},
+         {"oldest_pending_seq", c.oldest_pending_seq ? json(*c.oldest_pending_seq) : json()},
          {"oldest_pending_at", optional_time(c.oldest_pending_at)},
          {"oldest_pending_age_seconds", age},
          {"last_ack_at", core::to_rfc3339(c.acknowledged_at)},

@@ -93,8 +93,9 @@ struct consumer_overview {
   std::uint64_t log_head = 0;    // highest committed seq, same snapshot
   // Alerts for its member after its lane cursors, counted up to a cap.
   std::uint64_t pending = 0;
-  bool pending_capped = false;                  // there are more than `pending`
-  std::optional<time_point> oldest_pending_at;  // commit time of the first of them
+  bool pending_capped = false;                      // there are more than `pending`
+  std::optional<std::uint64_t> oldest_pending_seq;  // the first of them
+  std::optional<time_point> oldest_pending_at;      // and its commit time
 };
 
 // Alerts for one member after a seq, in seq order. Every seq up to and

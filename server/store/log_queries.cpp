@@ -50,16 +50,17 @@ void prepare_log_queries(pqxx::connection& c) {
             "   AND r.seq <= h.last_seq AND ((r.lane = 1 AND r.seq > c.flash_cursor)"
             "   OR (r.lane = 2 AND r.seq > c.urgent_cursor) OR (r.lane = 3 AND r.seq > "
             "   c.routine_cursor)) LIMIT $2) p), "
-            " (SELECT (extract(epoch from a.received_at) * 1000000)::bigint FROM alerts a"
-            "   WHERE a.seq = (SELECT min(s) FROM (VALUES"
+            " o.seq, (extract(epoch from a.received_at) * 1000000)::bigint "
+            "FROM consumers c CROSS JOIN log_head h "
+            "LEFT JOIN LATERAL (SELECT min(s) AS seq FROM (VALUES"
             "   ((SELECT r.seq FROM alert_recipients r WHERE r.member = c.member AND r.lane = 1"
             "     AND r.seq > c.flash_cursor AND r.seq <= h.last_seq ORDER BY r.seq LIMIT 1)),"
             "   ((SELECT r.seq FROM alert_recipients r WHERE r.member = c.member AND r.lane = 2"
             "     AND r.seq > c.urgent_cursor AND r.seq <= h.last_seq ORDER BY r.seq LIMIT 1)),"
             "   ((SELECT r.seq FROM alert_recipients r WHERE r.member = c.member AND r.lane = 3"
             "     AND r.seq > c.routine_cursor AND r.seq <= h.last_seq ORDER BY r.seq LIMIT 1))"
-            "   ) v(s))) "
-            "FROM consumers c CROSS JOIN log_head h "
+            "   ) v(s)) o ON true "
+            "LEFT JOIN alerts a ON a.seq = o.seq "
             "ORDER BY c.member, c.principal, c.name LIMIT $1");
 }
 
@@ -138,7 +139,10 @@ std::vector<core::consumer_overview> read_consumer_overview(pqxx::connection& c,
     const auto pending = row[10].as<std::uint64_t>();
     o.pending_capped = pending > pending_cap;
     o.pending = std::min(pending, pending_cap);
-    if (!row[11].is_null()) o.oldest_pending_at = micros_from(row[11]);
+    if (!row[11].is_null()) {
+      o.oldest_pending_seq = seq_from(row[11]);
+      o.oldest_pending_at = micros_from(row[12]);
+    }
     out.push_back(std::move(o));
   }
   return out;

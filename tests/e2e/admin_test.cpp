@@ -100,7 +100,8 @@ TEST_F(AdminTest, ConnectionsConsumersAndMembersAreShownToTheAdminOnly) {
   EXPECT_EQ(row["cursor"], first);
   EXPECT_EQ(row["pending"], 2);
   EXPECT_EQ(row["pending_more"], false);
-  EXPECT_EQ(row["lag_seqs"], 2);
+  EXPECT_EQ(row["oldest_pending_seq"], first + 1);
+  EXPECT_EQ(row["lag_seqs"], 2);  // seqs first+1 .. first+2
   EXPECT_TRUE(row["oldest_pending_at"].is_string()) << row.dump();
   EXPECT_GE(row["oldest_pending_age_seconds"].get<double>(), 0.0);
   EXPECT_EQ(row["held_here"], true);
