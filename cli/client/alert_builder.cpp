@@ -2,25 +2,18 @@
 
 #include "crypto/alert_signature.hpp"
 
-#include <openssl/rand.h>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 
 #include <stdexcept>
 
 namespace liaison::client {
 
 std::string new_uuid() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("no randomness for a UUID");
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(hex[b[i] >> 4]);
-    out.push_back(hex[b[i] & 0x0f]);
-  }
-  return out;
+  // Version 4 from the operating system's random source; to_string gives
+  // the canonical lower-case form the server requires.
+  thread_local boost::uuids::random_generator generate;
+  return boost::uuids::to_string(generate());
 }
 
 liaison::v1::Envelope sign_alert(const liaison::v1::Alert& alert,

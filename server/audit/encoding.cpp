@@ -1,82 +1,75 @@
 #include "audit/encoding.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
-#include <array>
+#include <limits>
+#include <stdexcept>
 
 namespace liaison::audit {
 namespace {
 
-constexpr std::string_view standard =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view url_safe =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string encode(std::string_view in, std::string_view alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const auto v = (std::uint32_t(std::uint8_t(in[i])) << 16) |
-                   (std::uint32_t(std::uint8_t(in[i + 1])) << 8) | std::uint8_t(in[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(alphabet[(v >> shift) & 63]);
-  }
-  const std::size_t rest = in.size() - i;
-  if (rest > 0) {
-    std::uint32_t v = std::uint32_t(std::uint8_t(in[i])) << 16;
-    if (rest == 2) v |= std::uint32_t(std::uint8_t(in[i + 1])) << 8;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    if (rest == 2) out.push_back(alphabet[(v >> 6) & 63]);
-    if (pad) out.append(rest == 1 ? "==" : "=");
-  }
+// OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock do the work (RFC 4648, standard
+// alphabet, padded). EVP_DecodeBlock is lenient (it skips surrounding
+// whitespace and ignores nonzero unused bits), so a decoding counts only
+// when encoding its result gives back exactly the text: one canonical
+// spelling per value.
+std::string encode(std::string_view in) {
+  if (in.size() > std::size_t{std::numeric_limits<int>::max() / 4 * 3})
+    throw std::length_error("base64: input too large");
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
-std::optional<std::string> decode(std::string_view in, std::string_view alphabet, bool padded) {
-  std::array<int, 256> value;
-  value.fill(-1);
-  for (std::size_t i = 0; i < alphabet.size(); ++i)
-    value[std::uint8_t(alphabet[i])] = static_cast<int>(i);
+std::optional<std::string> decode(std::string_view in) {
+  if (in.size() % 4 != 0 || in.size() > std::size_t{std::numeric_limits<int>::max()})
+    return std::nullopt;
+  std::string out(in.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes.
   std::size_t pad = 0;
-  if (padded) {
-    if (in.size() % 4 != 0) return std::nullopt;
-    while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
-    in.remove_suffix(pad);
-  }
-  if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const int v = value[std::uint8_t(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  // Canonical form only: the unused low bits of the last symbol must be zero.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  if (padded && pad != (3 - out.size() % 3) % 3) return std::nullopt;
+  while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
+  if (static_cast<std::size_t>(n) < pad) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  if (encode(out) != in) return std::nullopt;
   return out;
 }
 
 }  // namespace
 
 std::string to_base64(std::string_view bytes) {
-  return encode(bytes, standard, true);
+  return encode(bytes);
 }
+
 std::optional<std::string> from_base64(std::string_view text) {
-  return decode(text, standard, true);
+  return decode(text);
 }
+
+// The URL-safe form is the standard one with '-' for '+', '_' for '/' and
+// no padding.
 std::string to_base64url(std::string_view bytes) {
-  return encode(bytes, url_safe, false);
+  auto text = encode(bytes);
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return text;
 }
+
 std::optional<std::string> from_base64url(std::string_view text) {
-  return decode(text, url_safe, false);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  return decode(standard);
 }
 
 std::optional<crypto::digest> digest_from_base64(std::string_view text) {

@@ -1,5 +1,6 @@
 // Base64 (RFC 4648) for hashes, signatures and proofs in JSON, and its
-// URL-safe form without padding for opaque cursors. Pure.
+// URL-safe form without padding for opaque cursors, on OpenSSL's encoder
+// with a strict decoder (one canonical spelling per value). Pure.
 #pragma once
 
 #include "crypto/sha256.hpp"
