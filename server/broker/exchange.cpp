@@ -6,6 +6,9 @@
 #include "core/names.hpp"
 #include "rapid/receipts.hpp"
 
+#include "broker/event_log.hpp"
+#include "runtime/log.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -204,12 +207,27 @@ void exchange::publish(const core::principal& who, const core::alert& decoded,
       admitted->notices_audit = std::move(plan->audit);
     }
   }
-  if (publish_observer_)
-    done = [observe = &publish_observer_, started = std::chrono::steady_clock::now(),
-            done = std::move(done)](core::result<core::publish_outcome> r) {
-      if (r) (*observe)(std::chrono::steady_clock::now() - started);
-      done(std::move(r));
-    };
+  // The committed publish's log line (the writer audits it inside the
+  // batch; a refusal is logged with its audit row) and the latency metric.
+  done = [observe = &publish_observer_, started = std::chrono::steady_clock::now(),
+          principal = who.id, member = who.member, alert_id = admitted->alert_id,
+          done = std::move(done)](core::result<core::publish_outcome> r) {
+    const auto took = std::chrono::steady_clock::now() - started;
+    if (r && *observe) (*observe)(took);
+    if (r && runtime::log_enabled(runtime::log_level::debug)) {
+      const auto ms = std::chrono::duration<double, std::milli>(took).count();
+      runtime::log_event(runtime::log_level::debug, core::audit_action::publish)
+          .with("principal", principal)
+          .with("member", member)
+          .with("alert_id", alert_id)
+          .with("seq", r->seq)
+          .with("duplicate", r->duplicate ? "true" : "false")
+          .with("duration_ms", ms)
+          .say("alert " + alert_id + " from " + principal + " committed as seq " +
+               std::to_string(r->seq));
+    }
+    done(std::move(r));
+  };
   auto left_out = admitted->recipients.left_out;
   if (!left_out.empty())
     done = [left_out = std::move(left_out),
@@ -310,10 +328,12 @@ void exchange::subscribe(const core::principal& who, const std::string& name, st
 }
 
 void exchange::audit(core::audit_event event) {
+  log_audit_event(event);
   if (log_) log_->writer().audit(std::move(event));
 }
 
 void exchange::audit_summary(core::audit_event event) {
+  // Failed authentications are already logged, once per summary, by the caller.
   if (log_) log_->writer().audit_summary(std::move(event));
 }
 

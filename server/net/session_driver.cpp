@@ -24,6 +24,8 @@ std::shared_ptr<session_driver> session_driver::make(asio::any_io_executor stran
                                                      broker::exchange_port& exchange,
                                                      session_setup setup) {
   std::shared_ptr<session_driver> d(new session_driver(strand, exchange));
+  d->transport_ = setup.format == protocol::wire_format::native ? "native" : "websocket";
+  d->opened_ = now();
   std::weak_ptr<session_driver> weak = d;
   // The outbox is filled from any thread (the live fan-out, the notice
   // feed): the wake-up is posted to the strand, and the driver is locked
@@ -59,6 +61,22 @@ void session_driver::stop() {
   ended_ = true;
   if (stop_io_) stop_io_();
   machine_->on_end();
+  // One line per connection that got as far as its principal: who, from
+  // where, how long, and why it ended when a rule ended it.
+  const auto& who = machine_->who();
+  const auto& closing = machine_->closing();
+  const auto seconds = std::chrono::duration<double>(now() - opened_).count();
+  runtime::log_event(runtime::log_level::info, "session.closed")
+      .with("transport", transport_)
+      .with("peer", machine_->peer())
+      .with("principal", who.id)
+      .with("member", who.member)
+      .with("duration_s", seconds)
+      .with("reason", closing ? session::to_string(closing->reason) : std::string_view("ended"))
+      .with("error_code", closing ? core::to_string(closing->error.code) : std::string_view("ok"))
+      .say(transport_ + " session of " + who.id + " from " + machine_->peer() + " ended after " +
+           std::to_string(static_cast<long long>(seconds)) + " s" +
+           (closing ? ": " + closing->error.message : std::string()));
   wake_.cancel();
   notify();
 }

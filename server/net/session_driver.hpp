@@ -69,6 +69,8 @@ class session_driver : public std::enable_shared_from_this<session_driver> {
   boost::asio::steady_timer watchdog_;  // expires at the machine's deadline
   std::function<void()> stop_io_;
   bool ended_ = false;
+  std::string transport_;  // "native" or "websocket", for the log
+  session::steady_time opened_{};
 };
 
 }  // namespace liaison::net

@@ -107,6 +107,15 @@ void setup_logging(std::string_view level, log_format format) {
 
 log_event::log_event(log_level level, std::string_view name) : level_(level), name_(name) {}
 
+bool log_enabled(log_level level) {
+  return spdlog::should_log(to_spdlog(level));
+}
+
+log_event& log_event::with_json(std::string_view key, std::string json_text) {
+  fields_.emplace_back(std::string(key), std::move(json_text));
+  return *this;
+}
+
 log_event& log_event::with(std::string_view key, std::string_view value) {
   fields_.emplace_back(std::string(key), json_string(value));
   return *this;

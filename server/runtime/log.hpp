@@ -29,6 +29,9 @@ enum class log_format { text, json };
 // Installs the stderr logger at `level` ("trace" ... "critical") in `format`.
 void setup_logging(std::string_view level, log_format format);
 
+// Whether an event of `level` would be written (to skip building it).
+bool log_enabled(log_level level);
+
 // The JSON-lines formatter (exposed for its tests).
 std::unique_ptr<spdlog::formatter> make_json_formatter();
 
@@ -47,6 +50,10 @@ class log_event {
   log_event& with(std::string_view key, int value) { return with(key, std::int64_t{value}); }
   log_event& with(std::string_view key, unsigned value) { return with(key, std::uint64_t{value}); }
   log_event& with(std::string_view key, double value);
+  // A value that is already JSON text (an array, an object), kept as is in
+  // JSON lines and written as that text in text lines. The caller vouches
+  // that `json_text` is valid JSON.
+  log_event& with_json(std::string_view key, std::string json_text);
   // Writes the event: `message` for people; the name and fields for both.
   void say(std::string_view message) const;
 

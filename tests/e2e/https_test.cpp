@@ -133,25 +133,57 @@ TEST_F(HttpsTest, OversizedBodiesAndHeadersGet413And431) {
 }
 
 TEST_F(HttpsTest, JsonLogsAreOneObjectPerLineWithTheEventsFields) {
-  liaisond_process json_logs(db.url(), {{"log.format", "\"json\""}});
+  liaisond_process json_logs(db.url(), {{"log.format", "\"json\""}, {"log.level", "\"debug\""}});
   // A request without a certificate, to log something beyond the start.
   partner_client anonymous(at_desk, /*with_certificate=*/false);
   anonymous.http(json_logs.https_address(), "GET", "/healthz");
+  // A committed publish and a refused one (AT's desk cannot publish for HU).
+  auto ok = make_alert("AT", {"HU"}, "logged");
+  EXPECT_EQ(response(desk.http(json_logs.https_address(), "POST", "/v1/alerts",
+                               envelope_json(sign_as(at_desk, ok)), json_content))["status"],
+            201);
+  auto forged = make_alert("HU", {"AT"}, "not AT's to send");
+  EXPECT_EQ(response(desk.http(json_logs.https_address(), "POST", "/v1/alerts",
+                               envelope_json(sign_as(at_desk, forged)), json_content))["status"],
+            403);
+  // A native session that ends.
+  { client::native_client conn(at_desk, {json_logs.native_address(), 10s, "e2e-logs"}); }
+  ASSERT_TRUE(
+      eventually([&] { return json_logs.log().find("session.closed") != std::string::npos; }, 20s));
   ASSERT_EQ(json_logs.stop(), 0);
   std::istringstream lines(json_logs.log());
   int listening = 0, parsed = 0;
+  json committed, refused, closed;
   for (std::string line; std::getline(lines, line);) {
     auto j = json::parse(line, nullptr, false);
     ASSERT_TRUE(j.is_object()) << "not one JSON object: " << line;
     ++parsed;
     EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("message")) << line;
-    if (j.value("event", "") == "server.listening") {
+    const auto event = j.value("event", "");
+    if (event == "server.listening") {
       ++listening;
       EXPECT_TRUE(j.contains("address") && j.contains("port")) << line;
     }
+    if (event == "alert.publish" && j.value("alert_id", "") == ok.id()) committed = j;
+    if (event == "alert.publish" && j.value("error_code", "") == "PERMISSION_DENIED") refused = j;
+    if (event == "session.closed" && j.value("transport", "") == "native") closed = j;
   }
   EXPECT_GT(parsed, 3);
   EXPECT_EQ(listening, 2) << json_logs.log();
+  // Each event carries its own fields, not only a sentence.
+  ASSERT_TRUE(committed.is_object()) << json_logs.log();
+  EXPECT_EQ(committed["principal"], "AT.desk");
+  EXPECT_EQ(committed["member"], "AT");
+  EXPECT_TRUE(committed["seq"].is_number_unsigned()) << committed;
+  EXPECT_TRUE(committed["duration_ms"].is_number()) << committed;
+  ASSERT_TRUE(refused.is_object()) << json_logs.log();
+  EXPECT_EQ(refused["principal"], "AT.desk");
+  EXPECT_EQ(refused["level"], "info");
+  ASSERT_TRUE(closed.is_object()) << json_logs.log();
+  EXPECT_EQ(closed["principal"], "AT.desk");
+  EXPECT_EQ(closed["member"], "AT");
+  EXPECT_TRUE(closed["duration_s"].is_number()) << closed;
+  EXPECT_EQ(closed["reason"], "ended");
 }
 
 TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
