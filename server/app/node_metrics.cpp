@@ -87,6 +87,37 @@ struct node_metrics::impl {
       gauge("liaison_https_pending_connections",
             "HTTPS connections handshaking or without a registered certificate.");
 
+  // Group-commit sizes, from the writer's cumulative buckets: each scrape
+  // adds what arrived since the previous one.
+  prometheus::Histogram& batch_sizes = prometheus::BuildHistogram()
+                                           .Name("liaison_commit_batch_requests")
+                                           .Help(
+                                               "Requests (publishes, acks, receipts, audit "
+                                               "events, ...) per group-commit transaction.")
+                                           .Register(registry)
+                                           .Add({}, [] {
+                                             prometheus::Histogram::BucketBoundaries b;
+                                             for (auto v : store::writer_stats::batch_size_bounds)
+                                               b.push_back(static_cast<double>(v));
+                                             return b;
+                                           }());
+  decltype(store::writer_stats::batch_sizes) batch_sizes_seen{};
+  std::uint64_t batch_requests_seen = 0;
+  Family<Gauge>& pool_connections_family =
+      prometheus::BuildGauge()
+          .Name("liaison_database_pool_connections")
+          .Help("Database connections up now: the writer (one) and the consumers' reader pool.")
+          .Register(registry);
+  Gauge& writer_connections = pool_connections_family.Add({{"pool", "writer"}});
+  Gauge& reader_connections = pool_connections_family.Add({{"pool", "reader"}});
+  Family<Gauge>& pool_queued_family =
+      prometheus::BuildGauge()
+          .Name("liaison_database_pool_queued")
+          .Help("Requests waiting for a database connection, by pool.")
+          .Register(registry);
+  Gauge& writer_queued = pool_queued_family.Add({{"pool", "writer"}});
+  Gauge& reader_queued = pool_queued_family.Add({{"pool", "reader"}});
+
   Family<Counter>& failures_family = prometheus::BuildCounter()
                                          .Name("liaison_authentication_failures_total")
                                          .Help("Connections that did not authenticate, by reason.")
@@ -194,6 +225,24 @@ std::string node_metrics::render(const broker::exchange& exchange, net::native_l
   std::lock_guard lock(m.render_mutex);
   const auto w = exchange.writer_stats();
   m.database_up.Set(exchange.ready() ? 1 : 0);
+  {
+    std::vector<double> increments(w.batch_sizes.size());
+    bool any = false;
+    for (std::size_t i = 0; i < w.batch_sizes.size(); ++i) {
+      increments[i] = static_cast<double>(w.batch_sizes[i] - m.batch_sizes_seen[i]);
+      any = any || increments[i] > 0;
+    }
+    if (any)
+      m.batch_sizes.ObserveMultiple(increments,
+                                    static_cast<double>(w.batch_requests - m.batch_requests_seen));
+    m.batch_sizes_seen = w.batch_sizes;
+    m.batch_requests_seen = w.batch_requests;
+  }
+  const auto [reader_up, reader_waiting] = exchange.reader_pool();
+  m.writer_connections.Set(exchange.ready() ? 1 : 0);
+  m.reader_connections.Set(static_cast<double>(reader_up));
+  m.writer_queued.Set(static_cast<double>(w.queued));
+  m.reader_queued.Set(static_cast<double>(reader_waiting));
   m.alerts.follow(static_cast<double>(w.alerts_committed));
   m.batches.follow(static_cast<double>(w.batches));
   m.failed_batches.follow(static_cast<double>(w.failed_batches));

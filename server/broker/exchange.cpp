@@ -531,6 +531,11 @@ store::writer_stats exchange::writer_stats() const {
   return log_ ? log_->writer().stats() : store::writer_stats{};
 }
 
+std::pair<std::size_t, std::size_t> exchange::reader_pool() const {
+  if (!log_) return {0, 0};
+  return {log_->reader().connected(), log_->reader().queued()};
+}
+
 store::log_follower::stats exchange::live_feed() const {
   return log_ ? log_->live_feed() : store::log_follower::stats{};
 }

@@ -89,6 +89,8 @@ class exchange final : public exchange_port {
   // True while the database is reachable (publishes can be acknowledged).
   bool ready() const;
   store::writer_stats writer_stats() const;
+  // The consumers' reader pool: connections up, reads waiting.
+  std::pair<std::size_t, std::size_t> reader_pool() const;
   store::log_follower::stats live_feed() const;
   // Publishes refused for their member's publish rate so far.
   std::uint64_t rate_limited() const { return publish_rate_.refused(); }

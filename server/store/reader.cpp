@@ -113,6 +113,14 @@ void reader::fetch_consumers(
       std::move(done));
 }
 
+std::size_t reader::connected() const {
+  return impl_->pool.connected();
+}
+
+std::size_t reader::queued() const {
+  return impl_->pool.queued();
+}
+
 std::uint64_t reader::log_head_blocking() {
   try {
     detail::session s(impl_->options.url, "liaisond store reader (start-up)");

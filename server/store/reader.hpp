@@ -56,6 +56,10 @@ class reader {
       std::size_t limit, std::uint64_t pending_cap,
       std::function<void(core::result<std::vector<core::consumer_overview>>)> done);
 
+  // For /metrics: connections up now, reads waiting for one.
+  std::size_t connected() const;
+  std::size_t queued() const;
+
   // Highest committed seq (0 when the log is empty), read synchronously on
   // the caller's thread with its own short-lived connection. For start-up only.
   std::uint64_t log_head_blocking();

@@ -242,7 +242,9 @@ void writer::update_presence(
 
 writer_stats writer::stats() const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->stats;
+  auto s = impl_->stats;
+  s.queued = impl_->queued();
+  return s;
 }
 
 void writer::impl::on_connected(pqxx::connection& c) {
@@ -350,6 +352,13 @@ void writer::impl::execute(pqxx::connection& c, batch_input& in) {
     {
       std::lock_guard lock(mutex);
       ++stats.batches;
+      const std::uint64_t requests = in.publishes.size() + in.acks.size() + in.receipts.size() +
+                                     in.escalations.size() + in.presence.size() + in.audits.size();
+      const auto& bounds = writer_stats::batch_size_bounds;
+      const auto bucket = static_cast<std::size_t>(
+          std::lower_bound(bounds.begin(), bounds.end(), requests) - bounds.begin());
+      ++stats.batch_sizes[bucket];
+      stats.batch_requests += requests;
       stats.alerts_committed += outcome->created.size();
       stats.audit_rows += outcome->audit_rows;
       stats.receipts += in.receipts.size();

@@ -10,6 +10,7 @@
 #include "core/records.hpp"
 #include "store/rapid_records.hpp"
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,13 @@ struct writer_stats {
   std::uint64_t failed_batches = 0;
   std::uint64_t receipts = 0;  // receipts judged (recorded, duplicate or refused)
   std::uint64_t notices = 0;   // notices stored
+  // Group commit: committed batches by the requests they carried
+  // (publishes, acks, receipts, audit events, ...), counted in buckets of at
+  // most batch_size_bounds[i] requests (the last: more than the bound before).
+  static constexpr std::array<std::uint64_t, 8> batch_size_bounds{1, 2, 4, 8, 16, 64, 256, 1024};
+  std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_sizes{};
+  std::uint64_t batch_requests = 0;  // their sum
+  std::size_t queued = 0;            // requests waiting for the writer now
 };
 
 class writer {

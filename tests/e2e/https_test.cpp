@@ -214,6 +214,14 @@ TEST_F(HttpsTest, MetricsAreForOperatorsOnly) {
   EXPECT_NE(body.find("liaison_build_info{"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_publish_commit_seconds_count 1\n"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_alerts_committed_total 1\n"), std::string::npos) << body;
+  // Group-commit sizes: at least the publish's batch, of at least one request.
+  const std::string batches = "\nliaison_commit_batch_requests_count ";
+  auto b = body.find(batches);
+  ASSERT_NE(b, std::string::npos) << body;
+  EXPECT_GE(std::stod(body.substr(b + batches.size())), 1.0) << body;
+  EXPECT_NE(body.find("liaison_database_pool_connections{pool=\"writer\"} 1\n"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("liaison_database_pool_queued{pool=\"reader\"} "), std::string::npos) << body;
   // No consumer is held: no lag series.
   EXPECT_EQ(body.find("liaison_consumer_lag_seqs{"), std::string::npos) << body;
   EXPECT_NE(body.find("liaison_reloads_total{outcome=\"refused\"} 0"), std::string::npos) << body;

@@ -49,7 +49,7 @@ struct query_pool::impl {
   };
 
   const query_pool_options options;
-  std::mutex mutex;
+  mutable std::mutex mutex;
   std::deque<job> jobs;
   std::vector<bool> up;  // per worker: connected
   // No worker is connected and one has failed to: queued reads fail at once
@@ -138,6 +138,16 @@ query_pool::~query_pool() {
 
 void query_pool::start() {
   for (auto& w : impl_->workers) w->start();
+}
+
+std::size_t query_pool::connected() const {
+  std::lock_guard lock(impl_->mutex);
+  return static_cast<std::size_t>(std::count(impl_->up.begin(), impl_->up.end(), true));
+}
+
+std::size_t query_pool::queued() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->jobs.size();
 }
 
 void query_pool::stop() {

@@ -40,6 +40,10 @@ class query_pool {
   // Fails everything queued with UNAVAILABLE and joins the threads.
   void stop();
 
+  // For /metrics: threads connected now, and reads waiting for one.
+  std::size_t connected() const;
+  std::size_t queued() const;
+
   // Runs `query` on a pool connection (read only; it may throw the database's
   // exceptions) and passes its result, or the translated failure, to `done`
   // on the pool thread. RESOURCE_EXHAUSTED at once when the queue is full.
