@@ -190,8 +190,9 @@ int run_server(const config::server_config& config, const run_options& options) 
       failures, server_name);
   tls_expiry expiry;
   expiry.refresh(config.tls);
-  net::add_core_routes(router,
-                       [&] { return metrics.render(exchange, native, https, failures, expiry); });
+  net::add_core_routes(
+      router, [&] { return metrics.render(exchange, native, https, failures, expiry); },
+      [&expiry] { return expiry.handshake_problem(std::chrono::system_clock::now()); });
   add_admin_routes(router, native, https, config.node_id);
   auditors.add_routes(router);
   https.listen(config.https.listen);

@@ -29,4 +29,16 @@ std::vector<std::pair<std::string, std::int64_t>> tls_expiry::seconds_left(
   return out;
 }
 
+std::string tls_expiry::handshake_problem(std::chrono::system_clock::time_point now) const {
+  for (const auto& [which, left] : seconds_left(now)) {
+    if (left >= 0) continue;
+    if (which == "crl")
+      return "the CRL is past its nextUpdate: every client handshake fails until a current CRL "
+             "is installed and liaisond reloaded";
+    if (which == "server") return "the server certificate has expired";
+    if (which == "ca") return "the CA certificate has expired";
+  }
+  return {};
+}
+
 }  // namespace liaison::app

@@ -23,6 +23,9 @@ class tls_expiry {
   // ("server" | "ca" | "crl", seconds left) for each file whose date is known.
   std::vector<std::pair<std::string, std::int64_t>> seconds_left(
       std::chrono::system_clock::time_point now) const;
+  // Why a client cannot complete a handshake at `now` (the server
+  // certificate has expired, the CRL is past its nextUpdate), or "".
+  std::string handshake_problem(std::chrono::system_clock::time_point now) const;
 
  private:
   // Seconds since the epoch; 0 while unknown.

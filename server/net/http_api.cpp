@@ -17,10 +17,16 @@ awaitable<http_reply> healthz(request_context&) {
 }
 
 // Ready means: this node can acknowledge publishes (the database is
-// reachable; migrations were applied before the listeners opened).
-awaitable<http_reply> readyz(request_context& ctx) {
-  if (ctx.exchange.ready()) co_return json_reply(200, R"({"status":"ready","database":"up"})");
-  auto reply = json_reply(503, R"({"status":"not ready","database":"unavailable"})");
+// reachable; migrations were applied before the listeners opened) and
+// clients with valid certificates can complete a handshake.
+awaitable<http_reply> readyz(request_context& ctx, const std::function<std::string()>& tls) {
+  const bool database = ctx.exchange.ready();
+  const std::string problem = tls ? tls() : std::string();
+  nlohmann::json body{{"status", database && problem.empty() ? "ready" : "not ready"},
+                      {"database", database ? "up" : "unavailable"}};
+  if (!problem.empty()) body["tls"] = problem;
+  if (database && problem.empty()) co_return json_reply(200, body.dump());
+  auto reply = json_reply(503, body.dump());
   reply.headers.emplace_back("Retry-After", "5");
   co_return reply;
 }
@@ -88,9 +94,11 @@ awaitable<http_reply> presence(request_context& ctx) {
 
 }  // namespace
 
-void add_core_routes(http_router& router, std::function<std::string()> metrics) {
+void add_core_routes(http_router& router, std::function<std::string()> metrics,
+                     std::function<std::string()> tls_problem) {
   router.add("GET", "/healthz", {}, healthz);
-  router.add("GET", "/readyz", {}, readyz);
+  router.add("GET", "/readyz", {},
+             [tls = std::move(tls_problem)](request_context& ctx) { return readyz(ctx, tls); });
   router.add("POST", "/v1/alerts", {core::role::desk}, publish);
   router.add("GET", "/v1/presence",
              {core::role::admin, core::role::auditor, core::role::coordinator, core::role::desk},

@@ -19,6 +19,8 @@
 namespace liaison::testing {
 namespace {
 
+using json = nlohmann::json;
+
 namespace v1 = liaison::v1;
 using namespace std::chrono_literals;
 
@@ -173,6 +175,34 @@ TEST_F(RevocationTest, AnOverdueCrlIsRefusedByAReloadAndByAStart) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("was due for renewal"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(RevocationTest, ReadinessFailsOnceTheCrlFallsDue) {
+  // A CRL due in a few seconds is still current: the reload takes it.
+  const auto due = std::chrono::system_clock::now() + 4s;
+  std::ofstream(crl_file + ".tmp") << ca.issue_crl({}, due);
+  std::filesystem::rename(crl_file + ".tmp", crl_file);
+  server->signal(SIGHUP);
+  EXPECT_EQ(reload_row(1).first, "ok");
+  partner_client anonymous(at_desk, /*with_certificate=*/false);
+  auto ready = [&] {
+    return anonymous.http(server->https_address(), "GET", "/readyz").first("response");
+  };
+  EXPECT_EQ(ready()["status"], 200);
+  // Once it is due, every client handshake fails: the node says it cannot serve.
+  json answer;
+  ASSERT_TRUE(eventually(
+      [&] {
+        answer = ready();
+        return answer["status"] == 503;
+      },
+      60s))
+      << answer.dump();
+  auto body = json::parse(answer["body"].get<std::string>());
+  EXPECT_EQ(body["status"], "not ready");
+  EXPECT_EQ(body["database"], "up");
+  EXPECT_NE(body["tls"].get<std::string>().find("CRL is past its nextUpdate"), std::string::npos)
+      << body;
 }
 
 }  // namespace
