@@ -376,7 +376,13 @@ TEST(Faults, NegativeControlWithAsynchronousCommitLosesAcknowledgedAlerts) {
   harness_options options;
   // The WAL writer writes the tail of the WAL at most every 10 s; what it has
   // not written lives only in PostgreSQL's shared memory.
-  options.pg_conf = {"wal_writer_delay = '10s'"};
+  // Nor when a megabyte of WAL waits (wal_writer_flush_after); the
+  // background writer, which must flush the WAL of every dirty page it
+  // writes, writes none; and sessions that are not liaisond's (autovacuum's
+  // ANALYZE) commit asynchronously too: a synchronous commit anywhere
+  // flushes every commit before it.
+  options.pg_conf = {"wal_writer_delay = '10s'", "wal_writer_flush_after = '1GB'",
+                     "bgwriter_lru_maxpages = 0", "synchronous_commit = off"};
   harness h("negative-control", p, options);
   h.start();
   // The server pins synchronous_commit = on for its sessions, so the

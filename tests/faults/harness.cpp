@@ -32,7 +32,7 @@ profile profile::from_environment() {
     p.server_kills = 12;
     p.pg_kills = 6;
     p.pg_stops = 3;
-    p.negative_kills = 5;
+    p.negative_kills = 20;
     p.gap_min = 3s;
     p.gap_max = 8s;
     p.outage = 10s;
