@@ -45,9 +45,10 @@ struct publish_options {
   std::string in_reply_to;
   std::string case_reference;
   int expires_in_hours = 0;
-  bool http = false;   // POST /v1/alerts on the HTTPS listener instead of the native protocol
-  std::string resend;  // a spool file: send exactly its signed bytes again
-  std::string spool;   // default: default_spool()
+  bool http = false;     // POST /v1/alerts on the HTTPS listener instead of the native protocol
+  bool dry_run = false;  // who would receive it; nothing is stored
+  std::string resend;    // a spool file: send exactly its signed bytes again
+  std::string spool;     // default: default_spool()
   int retries = 3;
   int timeout_ms = 10000;
 };
@@ -277,10 +278,81 @@ int publish_over_https(const publish_options& o, const pki::identity& id, const 
   }
 }
 
+// The native RecipientPreview in the JSON shape of POST /v1/alerts/dry-run.
+nlohmann::json preview_json(const v1::RecipientPreview& p) {
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& r : p.recipients()) {
+    nlohmann::json withheld = nlohmann::json::array();
+    for (const auto& w : r.withheld())
+      withheld.push_back({{"principal", w.member()}, {"reason", w.reason()}});
+    std::string duty = v1::DutyState_Name(r.duty());
+    duty = duty.substr(std::string("DUTY_STATE_").size());
+    recipients.push_back(
+        {{"member", r.member()},
+         {"duty", duty},
+         {"desks_on_duty", r.desks_on_duty()},
+         {"principals", std::vector<std::string>(r.principals().begin(), r.principals().end())},
+         {"withheld", withheld},
+         {"fallback", std::vector<std::string>(r.fallback().begin(), r.fallback().end())}});
+  }
+  nlohmann::json left_out = nlohmann::json::array();
+  for (const auto& l : p.left_out())
+    left_out.push_back({{"member", l.member()}, {"reason", l.reason()}});
+  return {{"dry_run", true},
+          {"id", p.alert_id()},
+          {"recipients", recipients},
+          {"left_out", left_out},
+          {"read_within_seconds", p.read_within_seconds()}};
+}
+
+// --dry-run: signed like a publish (so every check applies) but not
+// spooled, and sent once: nothing is stored, so there is nothing to retry.
+int run_dry_run(const publish_options& o, const pki::identity& id) {
+  auto key = crypto::ed25519_private_key::load_pem_file(id.signing_key_file);
+  const auto envelope = client::sign_alert(build_alert(o, id.member), key, id.key_id);
+  const auto timeout = std::chrono::milliseconds(o.timeout_ms);
+  try {
+    if (o.http) {
+      std::string body;
+      (void)google::protobuf::util::MessageToJsonString(envelope, &body);
+      auto r = client::https_request(id, o.server, "POST", "/v1/alerts/dry-run", body,
+                                     "application/json", timeout);
+      auto answer = nlohmann::json::parse(r.body, nullptr, false);
+      if (r.status == 200) {
+        std::cout << answer.dump() << std::endl;
+        return stored;
+      }
+      std::cerr << "liaison publish --dry-run: rejected: "
+                << (answer.is_object()
+                        ? answer.value("code", "") + ": " + answer.value("message", r.body)
+                        : r.body)
+                << "\n";
+      return refused;
+    }
+    client::native_client conn(id, {o.server, timeout, "liaison-cli/publish"});
+    v1::Frame f;
+    *f.mutable_publish()->mutable_envelope() = envelope;
+    f.mutable_publish()->set_dry_run(true);
+    auto answer = conn.call(std::move(f), timeout);
+    if (answer.has_recipient_preview()) {
+      std::cout << preview_json(answer.recipient_preview()).dump() << std::endl;
+      return stored;
+    }
+    std::cerr << "liaison publish --dry-run: rejected: "
+              << v1::ErrorCode_Name(answer.error().code()) << ": " << answer.error().message()
+              << "\n";
+    return refused;
+  } catch (const client::client_error& ce) {
+    std::cerr << "liaison publish --dry-run: " << ce.what() << "\n";
+    return not_sent;
+  }
+}
+
 int run_publish(const publish_options& o) {
   auto id = pki::load_identity(o.id_dir);
   if (id.signing_key_file.empty())
     throw std::runtime_error(o.id_dir + " holds no signing key: only a desk identity can publish");
+  if (o.dry_run) return run_dry_run(o, id);
   const auto spool_dir = o.spool.empty() ? default_spool(id) : o.spool;
   // Signed once and spooled before anything is sent: every retry, and any
   // later --resend, sends the same bytes under the same id, which the
@@ -344,6 +416,9 @@ void add_publish_command(CLI::App& app, int& exit_code) {
                   "HOST:PORT of the native listener (of the HTTPS listener with --http)")
       ->capture_default_str();
   cmd->add_flag("--http", o->http, "publish with POST /v1/alerts on the HTTPS listener");
+  auto* dry = cmd->add_flag("--dry-run", o->dry_run,
+                            "who would receive it (members, duty state, principals, fallback "
+                            "contacts), with every check of a publish; nothing is stored");
   auto* to = cmd->add_option("--to", o->to,
                              "recipients: member codes and group names, e.g. HU,RS or WB6 or ALL")
                  ->delimiter(',');
@@ -367,6 +442,7 @@ void add_publish_command(CLI::App& app, int& exit_code) {
   resend->check(CLI::ExistingFile);
   to->excludes(resend);
   subject->excludes(resend);
+  dry->excludes(resend);
   cmd->add_option("--spool", o->spool,
                   "where signed alerts wait for their outcome (default: "
                   "$XDG_STATE_HOME/liaison/spool/PRINCIPAL, else "

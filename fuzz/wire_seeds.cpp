@@ -156,6 +156,8 @@ std::map<std::string, v1::Frame> client_frames() {
   e->set_payload(valid_alert().SerializeAsString());
   e->set_signature(std::string(64, '\x5a'));
   e->set_key_id("AT-1");
+  f["publish-dry-run"] = p;
+  f["publish-dry-run"].mutable_publish()->set_dry_run(true);
   f["subscribe-stored-cursor"].set_correlation_id(3);
   f["subscribe-stored-cursor"].mutable_subscribe()->set_consumer("hu-console");
   f["subscribe-stored-cursor"].mutable_subscribe()->mutable_stored_cursor();

@@ -7,6 +7,7 @@
 #include "rapid/receipts.hpp"
 
 #include "broker/event_log.hpp"
+#include "broker/preview.hpp"
 #include "runtime/log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -171,33 +172,63 @@ void exchange::replace_registry(std::shared_ptr<const core::registry> next) {
   std::atomic_store(&registry_, std::move(next));
 }
 
-void exchange::publish(const core::principal& who, const core::alert& decoded,
-                       const core::envelope& signed_alert, core::publish_handler done) {
+core::result<core::publish_request> exchange::admit(const core::principal& who,
+                                                    const core::alert& decoded,
+                                                    const core::envelope& signed_alert,
+                                                    bool dry_run) {
   auto refuse = [&](const core::error& why) {
-    audit(audit::event(now_(), core::audit_action::publish)
-              .by(who)
-              .subject(decoded.id.substr(0, 64))
-              .refused(why)
-              .with("origin", decoded.origin.substr(0, 16))
-              .with("key_id", signed_alert.key_id.substr(0, 64))
-              .build());
-    done(why);
+    auto row = audit::event(now_(), core::audit_action::publish)
+                   .by(who)
+                   .subject(decoded.id.substr(0, 64))
+                   .refused(why)
+                   .with("origin", decoded.origin.substr(0, 16))
+                   .with("key_id", signed_alert.key_id.substr(0, 64));
+    if (dry_run) row.with("dry_run", true);
+    audit(row.build());
+    return why;
   };
   // The rate comes first: refusing is cheaper than checking the alert, let
   // alone its signature. Only desks may publish, so only they take tokens
-  // (admission refuses the others).
+  // (admission refuses the others); a dry run costs the same checks.
   if (who.role == core::role::desk) {
     auto taken = publish_rate_.try_take(who.member, rate_limiter::clock::now());
     if (!taken.allowed)
       return refuse(publish_rate_exceeded(who.member, publish_rate_.limit(), taken.retry_after));
   }
-  auto reg = registry();
-  auto admitted = admit_publish(*reg, who, decoded, signed_alert, config_.alerts, now_());
+  auto admitted = admit_publish(*registry(), who, decoded, signed_alert, config_.alerts, now_());
   if (!admitted) return refuse(admitted.error());
-  // Rapid response: the read deadline, and the fallback contacts of
-  // recipients with no desk on duty, told at once (committed with the alert).
+  // Rapid response: the read deadline.
   admitted->read_window =
       rapid::read_window(deadlines_, admitted->prio, decoded.read_within_seconds);
+  return admitted;
+}
+
+void exchange::preview(const core::principal& who, const core::alert& decoded,
+                       const core::envelope& signed_alert,
+                       std::function<void(core::result<core::recipient_preview>)> done) {
+  auto admitted = admit(who, decoded, signed_alert, /*dry_run=*/true);
+  if (!admitted) return done(admitted.error());
+  const auto reg = registry();
+  done(preview_recipients(*admitted, *reg, [this](const std::string& member) {
+    std::lock_guard lock(presence_mutex_);
+    member_duty d;
+    // This node knows best about its own desks; the table about the others'.
+    const auto here = board_.counts(member);
+    auto it = presence_.find(member);
+    if (it != presence_.end()) d = {it->second.state, it->second.desks_on_duty};
+    if (here.on_duty > d.desks_on_duty) d.desks_on_duty = here.on_duty;
+    if (here.on_duty > 0) d.state = core::duty_state::on_duty;
+    return d;
+  }));
+}
+
+void exchange::publish(const core::principal& who, const core::alert& decoded,
+                       const core::envelope& signed_alert, core::publish_handler done) {
+  auto admitted = admit(who, decoded, signed_alert, /*dry_run=*/false);
+  if (!admitted) return done(admitted.error());
+  auto reg = registry();
+  // The fallback contacts of recipients with no desk on duty, told at once
+  // (committed with the alert).
   if (rapid::needs_desk_on_duty(admitted->prio)) {
     auto plan =
         rapid::plan_unstaffed({admitted->alert_id, admitted->origin, admitted->prio, who.id},

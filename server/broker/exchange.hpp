@@ -56,6 +56,9 @@ class exchange final : public exchange_port {
   void publish(const core::principal& who, const core::alert& decoded,
                const core::envelope& signed_alert, core::publish_handler done) override;
   void reject_publish(const core::principal& who, const core::error& why) override;
+  void preview(const core::principal& who, const core::alert& decoded,
+               const core::envelope& signed_alert,
+               std::function<void(core::result<core::recipient_preview>)> done) override;
   void subscribe(const core::principal& who, const std::string& name, start_position start,
                  claim_rule claim, std::shared_ptr<delivery_sink> sink,
                  std::function<void(core::result<subscription>)> done) override;
@@ -112,7 +115,11 @@ class exchange final : public exchange_port {
   std::map<std::string, core::member_presence> presence_snapshot() const;
 
  private:
-  class durable;   // the subscription_handle of one consumer
+  class durable;  // the subscription_handle of one consumer
+  // The checks of a publish and of its dry run, in order (rate, admission),
+  // with the read window set; a refusal is audited and returned.
+  core::result<core::publish_request> admit(const core::principal& who, const core::alert& decoded,
+                                            const core::envelope& signed_alert, bool dry_run);
   class attached;  // the connection_handle of one connection
 
   // Desks on duty: a connection's change, written through the writer.

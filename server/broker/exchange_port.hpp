@@ -88,6 +88,12 @@ class exchange_port {
                        const core::envelope& signed_alert, core::publish_handler done) = 0;
   // Audits a publish that could not even be decoded (the caller answers it).
   virtual void reject_publish(const core::principal& who, const core::error& why) = 0;
+  // A dry run: the same checks as publish (refusals audited the same way),
+  // then who would receive it. Stores and delivers nothing; `done` runs
+  // exactly once.
+  virtual void preview(const core::principal& who, const core::alert& decoded,
+                       const core::envelope& signed_alert,
+                       std::function<void(core::result<core::recipient_preview>)> done) = 0;
 
   // Opens the durable consumer `name` of `who` with deliveries going to
   // `sink`. A consumer of the same name held by another live connection is

@@ -81,6 +81,25 @@ struct consumer_state {
   std::uint64_t log_head = 0;                     // highest committed seq when the state was read
 };
 
+// "Who would receive this" (a dry run of a publish): per recipient member,
+// its duty state, the principals that would receive the alert and those
+// that would not (principal id and why), and the fallback contacts that
+// would be told at once. Nothing of it is stored.
+struct recipient_preview {
+  struct recipient {
+    std::string member;
+    duty_state duty = duty_state::unreachable;
+    std::uint32_t desks_on_duty = 0;
+    std::vector<std::string> principals;
+    std::vector<left_out_member> withheld;  // .member holds the principal id
+    std::vector<std::string> fallback;
+  };
+  std::string alert_id;
+  std::vector<recipient> recipients;
+  std::vector<left_out_member> left_out;
+  std::optional<duration> read_window;
+};
+
 // A durable consumer as stored, for the operators' view
 // (GET /v1/admin/consumers): where its cursors are, and what waits for it.
 struct consumer_overview {

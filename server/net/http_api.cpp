@@ -69,6 +69,58 @@ awaitable<http_reply> publish(request_context& ctx) {
   co_return json_reply(outcome->duplicate ? 200 : 201, body.dump());
 }
 
+// POST /v1/alerts/dry-run: "who would receive this". The same checks as
+// POST /v1/alerts; 200 with the recipients; nothing stored or delivered.
+awaitable<http_reply> dry_run(request_context& ctx) {
+  auto content_type = ctx.request.header("Content-Type");
+  if (content_type.rfind("application/json", 0) != 0)
+    co_return error_reply(
+        core::make_error(core::errc::invalid_argument,
+                         "Content-Type must be application/json (an Envelope with base64 "
+                         "payload and signature and a keyId)"));
+  auto envelope = protocol::decode_envelope_json(ctx.request.body);
+  if (!envelope) {
+    ctx.exchange.reject_publish(*ctx.who, envelope.error());
+    co_return error_reply(envelope.error());
+  }
+  auto decoded = protocol::decode_alert(envelope->payload);
+  if (!decoded) {
+    ctx.exchange.reject_publish(*ctx.who, decoded.error());
+    co_return error_reply(decoded.error());
+  }
+  auto& exchange = ctx.exchange;
+  const auto& who = *ctx.who;
+  auto start = [&](std::function<void(core::result<core::recipient_preview>)> done) {
+    exchange.preview(who, *decoded, *envelope, std::move(done));
+  };
+  auto p = co_await await_callback<core::result<core::recipient_preview>>(std::move(start));
+  if (!p) co_return error_reply(p.error());
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& r : p->recipients) {
+    nlohmann::json withheld = nlohmann::json::array();
+    for (const auto& w : r.withheld)
+      withheld.push_back({{"principal", w.member}, {"reason", w.reason}});
+    recipients.push_back({{"member", r.member},
+                          {"duty", core::to_string(r.duty)},
+                          {"desks_on_duty", r.desks_on_duty},
+                          {"principals", r.principals},
+                          {"withheld", withheld},
+                          {"fallback", r.fallback}});
+  }
+  nlohmann::json left_out = nlohmann::json::array();
+  for (const auto& l : p->left_out)
+    left_out.push_back({{"member", l.member}, {"reason", l.reason}});
+  const auto window =
+      p->read_window ? std::chrono::duration_cast<std::chrono::seconds>(*p->read_window).count()
+                     : 0;
+  nlohmann::json body{{"dry_run", true},
+                      {"id", p->alert_id},
+                      {"recipients", recipients},
+                      {"left_out", left_out},
+                      {"read_within_seconds", window}};
+  co_return json_reply(200, body.dump());
+}
+
 // GET /v1/presence: every member's duty state (the same answer as the
 // native QueryPresence), for operators, auditors and the coordination desk.
 awaitable<http_reply> presence(request_context& ctx) {
@@ -100,6 +152,7 @@ void add_core_routes(http_router& router, std::function<std::string()> metrics,
   router.add("GET", "/readyz", {},
              [tls = std::move(tls_problem)](request_context& ctx) { return readyz(ctx, tls); });
   router.add("POST", "/v1/alerts", {core::role::desk}, publish);
+  router.add("POST", "/v1/alerts/dry-run", {core::role::desk}, dry_run);
   router.add("GET", "/v1/presence",
              {core::role::admin, core::role::auditor, core::role::coordinator, core::role::desk},
              presence);

@@ -44,10 +44,21 @@ bool http_router::match(const route& r, const std::vector<std::string>& path,
 
 boost::asio::awaitable<http_reply> http_router::handle(request_context& ctx) const {
   auto path = split_path(ctx.request.target.path);
+  // A literal segment wins over a {name} one: "/v1/alerts/dry-run" is its
+  // own path, not an alert id under "/v1/alerts/{id}".
+  auto literal_segments = [](const route& r) {
+    return std::count_if(r.segments.begin(), r.segments.end(),
+                         [](const std::string& s) { return s.empty() || s.front() != '{'; });
+  };
+  std::ptrdiff_t best = -1;
+  for (const auto& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (match(r, path, params)) best = std::max(best, literal_segments(r));
+  }
   std::vector<std::string> allowed;
   for (const auto& r : routes_) {
     std::map<std::string, std::string> params;
-    if (!match(r, path, params)) continue;
+    if (literal_segments(r) != best || !match(r, path, params)) continue;
     if (r.method != ctx.request.method) {
       allowed.push_back(r.method);
       continue;

@@ -31,6 +31,11 @@ class strand_port final : public broker::exchange_port {
                      on_strand(std::move(done)));
   }
   void audit(core::audit_event event) override { inner_.audit(std::move(event)); }
+  void preview(const core::principal& who, const core::alert& decoded,
+               const core::envelope& signed_alert,
+               std::function<void(core::result<core::recipient_preview>)> done) override {
+    inner_.preview(who, decoded, signed_alert, on_strand(std::move(done)));
+  }
   void delivered(core::time_point committed_at, core::time_point written_at) override {
     inner_.delivered(committed_at, written_at);
   }

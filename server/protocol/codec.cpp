@@ -236,6 +236,31 @@ struct reply_writer {
       row->set_desks_on_duty(m.desks_on_duty);
     }
   }
+  void operator()(const core::recipient_preview& p) const {
+    auto* out = frame.mutable_recipient_preview();
+    out->set_alert_id(p.alert_id);
+    for (const auto& r : p.recipients) {
+      auto* row = out->add_recipients();
+      row->set_member(r.member);
+      row->set_duty(static_cast<v1::DutyState>(r.duty));
+      row->set_desks_on_duty(r.desks_on_duty);
+      for (const auto& id : r.principals) row->add_principals(id);
+      for (const auto& w : r.withheld) {
+        auto* entry = row->add_withheld();
+        entry->set_member(w.member);
+        entry->set_reason(w.reason);
+      }
+      for (const auto& f : r.fallback) row->add_fallback(f);
+    }
+    for (const auto& l : p.left_out) {
+      auto* entry = out->add_left_out();
+      entry->set_member(l.member);
+      entry->set_reason(l.reason);
+    }
+    if (p.read_window)
+      out->set_read_within_seconds(static_cast<std::uint32_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(*p.read_window).count()));
+  }
   void operator()(const core::error& e) const {
     auto* out = frame.mutable_error();
     out->set_code(static_cast<v1::ErrorCode>(e.code));
@@ -259,7 +284,8 @@ core::result<request> decode_request(std::string_view bytes, wire_format format)
       break;
     case v1::Frame::kPublish: {
       const auto& e = frame.publish().envelope();
-      out.body = publish{core::envelope{e.payload(), e.signature(), e.key_id()}};
+      out.body = publish{core::envelope{e.payload(), e.signature(), e.key_id()},
+                         frame.publish().dry_run()};
       break;
     }
     case v1::Frame::kSubscribe: {

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/rapid.hpp"
+#include "core/records.hpp"
 #include "core/types.hpp"
 
 #include <cstdint>
@@ -25,6 +26,7 @@ struct hello {
 };
 struct publish {
   core::envelope signed_alert;
+  bool dry_run = false;  // answer with a recipient_preview; store nothing
 };
 enum class start_from { stored_cursor, seq, only_new };
 struct subscribe {
@@ -118,8 +120,8 @@ struct presence {
   core::time_point at{};
   std::vector<core::member_presence> members;
 };
-using reply_body =
-    std::variant<welcome, publish_result, subscribed, pong, server_ping, duty_set, receipt_result,
-                 core::notice, notices, core::alert_status, presence, core::error>;
+using reply_body = std::variant<welcome, publish_result, subscribed, pong, server_ping, duty_set,
+                                receipt_result, core::notice, notices, core::alert_status, presence,
+                                core::recipient_preview, core::error>;
 
 }  // namespace liaison::protocol

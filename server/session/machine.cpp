@@ -241,6 +241,19 @@ void machine::on_publish(std::uint64_t cid, protocol::publish& p) {
     port_.reject_publish(who_, decoded.error());
     return reply(cid, decoded.error());
   }
+  if (p.dry_run) {
+    // Nothing is queued for the database: a request slot, not a publish's.
+    if (!take_request_slot(cid)) return;
+    std::weak_ptr<machine> weak = weak_from_this();
+    port_.preview(who_, *decoded, p.signed_alert,
+                  [weak, cid](core::result<core::recipient_preview> r) {
+                    auto self = weak.lock();
+                    if (!self) return;
+                    if (!r) return self->answer(cid, r.error());
+                    self->answer(cid, std::move(*r));
+                  });
+    return;
+  }
   parked_publish next{cid, std::move(*decoded), std::move(p.signed_alert)};
   // Beyond the in-flight limit the publish waits here and reading() turns
   // false: the transport stops reading, and TCP pushes back on the client.

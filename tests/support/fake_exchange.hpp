@@ -71,6 +71,17 @@ class fake_exchange final : public broker::exchange_port {
   void publish(const core::principal& who, const core::alert& decoded,
                const core::envelope& signed_alert, core::publish_handler done) override;
   void reject_publish(const core::principal& who, const core::error& why) override;
+  // Dry runs are recorded and answered at once with `preview_answer`.
+  void preview(const core::principal& who, const core::alert& decoded,
+               const core::envelope& signed_alert,
+               std::function<void(core::result<core::recipient_preview>)> done) override {
+    previews.push_back(decoded);
+    (void)who;
+    (void)signed_alert;
+    done(preview_answer);
+  }
+  std::vector<core::alert> previews;
+  core::result<core::recipient_preview> preview_answer = core::recipient_preview{};
   void subscribe(const core::principal& who, const std::string& name, broker::start_position start,
                  broker::claim_rule claim, std::shared_ptr<broker::delivery_sink> sink,
                  std::function<void(core::result<broker::subscription>)> done) override;

@@ -40,6 +40,29 @@ v1::Alert sample_alert() {
   return a;
 }
 
+TEST(CodecTest, APublishCarriesItsDryRunFlagInBothFormats) {
+  v1::Frame f;
+  f.set_correlation_id(5);
+  f.mutable_publish()->mutable_envelope()->set_payload("p");
+  f.mutable_publish()->mutable_envelope()->set_key_id("AT-1");
+  f.mutable_publish()->set_dry_run(true);
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(f, &json).ok());
+  for (const auto& [bytes, format] : {std::pair{f.SerializeAsString(), wire_format::native},
+                                      std::pair{json, wire_format::json}}) {
+    auto r = decode_request(bytes, format);
+    ASSERT_TRUE(r) << r.error().message;
+    const auto* p = std::get_if<publish>(&r->body);
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(p->dry_run);
+    EXPECT_EQ(p->signed_alert.key_id, "AT-1");
+  }
+  f.mutable_publish()->set_dry_run(false);
+  auto plain = decode_request(f.SerializeAsString(), wire_format::native);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(std::get<publish>(plain->body).dry_run);
+}
+
 TEST(CodecTest, DecodesEveryAlertField) {
   auto decoded = decode_alert(bytes_of(sample_alert()));
   ASSERT_TRUE(decoded.has_value()) << decoded.error().message;

@@ -201,6 +201,34 @@ TEST_F(MachineTest, APublishIsAnsweredAfterTheExchangeCommitsIt) {
   EXPECT_FALSE(m_->closing());
 }
 
+TEST_F(MachineTest, ADryRunIsAnsweredWithThePreviewAndNeverPublished) {
+  open();
+  greet();
+  core::recipient_preview p;
+  p.alert_id = "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+  p.recipients.push_back({"HU", core::duty_state::on_duty, 1, {"HU.desk"}, {}, {}});
+  x_.preview_answer = p;
+  auto request = publish(13, "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12");
+  std::get<protocol::publish>(request.body).dry_run = true;
+  send(std::move(request));
+  EXPECT_TRUE(x_.publishes.empty());
+  ASSERT_EQ(x_.previews.size(), 1u);
+  auto f = next();
+  ASSERT_TRUE(f.has_recipient_preview()) << f.DebugString();
+  EXPECT_EQ(f.correlation_id(), 13u);
+  EXPECT_EQ(f.recipient_preview().recipients(0).member(), "HU");
+  EXPECT_EQ(f.recipient_preview().recipients(0).duty(), v1::DUTY_STATE_ON_DUTY);
+  // A refused dry run is answered with its code, like a publish.
+  x_.preview_answer = core::make_error(core::errc::bad_signature, "signature does not verify");
+  request = publish(14, "3f2b6c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12");
+  std::get<protocol::publish>(request.body).dry_run = true;
+  send(std::move(request));
+  f = next();
+  ASSERT_TRUE(f.has_error());
+  EXPECT_EQ(f.error().code(), v1::BAD_SIGNATURE);
+  EXPECT_TRUE(x_.publishes.empty());
+}
+
 TEST_F(MachineTest, APayloadThatIsNotAnAlertIsRefusedAndAuditedByTheExchange) {
   open();
   greet();
