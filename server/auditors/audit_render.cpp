@@ -163,6 +163,18 @@ json alert_content_json(const core::alert& a) {
               {"case_reference", text_or_null(a.case_reference)}};
 }
 
+json amendments_json(const store::alert_detail& d) {
+  json withdrawn;
+  json corrected = json::array();
+  for (const auto& r : d.replies) {
+    if (r.origin != d.alert.origin) continue;  // only the origin amends its alert
+    json row{{"id", r.alert_id}, {"seq", r.seq}, {"at", core::to_rfc3339(r.received_at)}};
+    if (r.kind == "WITHDRAWAL" && withdrawn.is_null()) withdrawn = row;
+    if (r.kind == "CORRECTION") corrected.push_back(row);
+  }
+  return {{"withdrawn_by", withdrawn}, {"corrected_by", corrected}};
+}
+
 json timeline_json(const store::alert_detail& d) {
   json events = json::array(), delivered = json::array(), withheld = json::array(),
        acknowledged = json::array(), consulted = json::array();

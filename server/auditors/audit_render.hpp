@@ -36,6 +36,10 @@ nlohmann::json alert_content_json(const core::alert& a);
 // "withheld_from", "acknowledged_by", "consulted_by" and every event.
 nlohmann::json timeline_json(const store::alert_detail& d);
 
+// What its origin did to the alert since (#13 §3), from its replies:
+// {"withdrawn_by": {"id", "seq", "at"} or null, "corrected_by": [...]}.
+nlohmann::json amendments_json(const store::alert_detail& d);
+
 // One CSV field, quoted when needed. A cell that a spreadsheet would run as
 // a formula (starting with = + - @ or a tab) is prefixed with an apostrophe.
 std::string csv_field(std::string_view text);

@@ -173,7 +173,8 @@ awaitable<http_reply> get_alert(request_context& ctx, consultation_ptr record, a
                t["deadlines"] = deadlines_json(*d);
                return t;
              }()},
-            {"replies", replies}};
+            {"replies", replies},
+            {"amendments", amendments_json(*d)}};
   co_return json_reply(200, audit::dump_json(body));
 }
 

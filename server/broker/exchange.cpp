@@ -6,6 +6,7 @@
 #include "core/names.hpp"
 #include "rapid/receipts.hpp"
 
+#include "broker/amendment.hpp"
 #include "broker/event_log.hpp"
 #include "broker/preview.hpp"
 #include "runtime/log.hpp"
@@ -208,8 +209,16 @@ void exchange::preview(const core::principal& who, const core::alert& decoded,
                        std::function<void(core::result<core::recipient_preview>)> done) {
   auto admitted = admit(who, decoded, signed_alert, /*dry_run=*/true);
   if (!admitted) return done(admitted.error());
+  amend(who, std::move(*admitted), /*dry_run=*/true,
+        [this, done = std::move(done)](core::result<core::publish_request> r) {
+          if (!r) return done(r.error());
+          done(preview_of(*r));
+        });
+}
+
+core::recipient_preview exchange::preview_of(const core::publish_request& admitted) {
   const auto reg = registry();
-  done(preview_recipients(*admitted, *reg, [this](const std::string& member) {
+  return preview_recipients(admitted, *reg, [this](const std::string& member) {
     std::lock_guard lock(presence_mutex_);
     member_duty d;
     // This node knows best about its own desks; the table about the others'.
@@ -219,13 +228,48 @@ void exchange::preview(const core::principal& who, const core::alert& decoded,
     if (here.on_duty > d.desks_on_duty) d.desks_on_duty = here.on_duty;
     if (here.on_duty > 0) d.state = core::duty_state::on_duty;
     return d;
-  }));
+  });
+}
+
+void exchange::amend(const core::principal& who, core::publish_request admitted, bool dry_run,
+                     std::function<void(core::result<core::publish_request>)> next) {
+  if (!is_amendment(admitted.kind)) return next(std::move(admitted));
+  auto id = admitted.in_reply_to;
+  log_->reader().fetch_amendment_targets(
+      std::move(id), [this, who, dry_run, admitted = std::move(admitted), next = std::move(next)](
+                         core::result<std::vector<core::amendment_target>> targets) mutable {
+        if (!targets) return next(targets.error());
+        auto ok = apply_amendment_rules(admitted, *targets, /*refuse_withdrawn=*/dry_run);
+        if (!ok) {
+          auto row = audit::event(now_(), core::audit_action::publish)
+                         .by(who)
+                         .subject(admitted.alert_id)
+                         .refused(ok.error())
+                         .with("origin", admitted.origin)
+                         .with("in_reply_to", admitted.in_reply_to)
+                         .with("kind", std::string(core::to_string(admitted.kind)));
+          if (dry_run) row.with("dry_run", true);
+          audit(row.build());
+          return next(ok.error());
+        }
+        next(std::move(admitted));
+      });
 }
 
 void exchange::publish(const core::principal& who, const core::alert& decoded,
                        const core::envelope& signed_alert, core::publish_handler done) {
   auto admitted = admit(who, decoded, signed_alert, /*dry_run=*/false);
   if (!admitted) return done(admitted.error());
+  amend(who, std::move(*admitted), /*dry_run=*/false,
+        [this, who, done = std::move(done)](core::result<core::publish_request> r) mutable {
+          if (!r) return done(r.error());
+          commit(who, std::move(*r), std::move(done));
+        });
+}
+
+void exchange::commit(const core::principal& who, core::publish_request request,
+                      core::publish_handler done) {
+  auto admitted = &request;
   auto reg = registry();
   // The fallback contacts of recipients with no desk on duty, told at once
   // (committed with the alert).
@@ -266,7 +310,7 @@ void exchange::publish(const core::principal& who, const core::alert& decoded,
       if (r) r->left_out = left_out;
       done(std::move(r));
     };
-  log_->writer().publish(std::move(*admitted), std::move(done));
+  log_->writer().publish(std::move(request), std::move(done));
 }
 
 void exchange::reject_publish(const core::principal& who, const core::error& why) {

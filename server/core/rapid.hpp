@@ -136,6 +136,13 @@ struct alert_status {
   priority prio = priority::routine;
   time_point committed_at{};
   bool withdrawn = false;
+  std::string withdrawn_by;  // the withdrawal's alert id, when withdrawn
+  std::optional<time_point> withdrawn_at;
+  struct correction {
+    std::string alert_id;
+    time_point committed_at{};
+  };
+  std::vector<correction> corrections;  // by its origin, in order
   std::vector<std::string> recipients;  // every recipient member (before the caller's view)
   std::vector<recipient_status> rows;
 };

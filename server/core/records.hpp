@@ -81,6 +81,17 @@ struct consumer_state {
   std::uint64_t log_head = 0;                     // highest committed seq when the state was read
 };
 
+// A committed alert that a withdrawal or correction refers to, with what
+// has already been done to it (read for the rules of #13 §3).
+struct amendment_target {
+  std::uint64_t seq = 0;
+  std::string origin;
+  alert_kind kind = alert_kind::information;
+  std::vector<std::string> recipients;      // the members that received it
+  std::optional<std::string> withdrawn_by;  // the withdrawal's alert id
+  std::optional<time_point> withdrawn_at;
+};
+
 // "Who would receive this" (a dry run of a publish): per recipient member,
 // its duty state, the principals that would receive the alert and those
 // that would not (principal id and why), and the fallback contacts that

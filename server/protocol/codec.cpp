@@ -213,6 +213,13 @@ struct reply_writer {
     out->set_priority(static_cast<v1::Priority>(s.prio));
     to_wire(s.committed_at, out->mutable_committed_at());
     out->set_withdrawn(s.withdrawn);
+    out->set_withdrawn_by(s.withdrawn_by);
+    if (s.withdrawn_at) to_wire(*s.withdrawn_at, out->mutable_withdrawn_at());
+    for (const auto& c : s.corrections) {
+      auto* row = out->add_corrections();
+      row->set_alert_id(c.alert_id);
+      to_wire(c.committed_at, row->mutable_committed_at());
+    }
     out->set_alert_sha256(s.alert_sha256);
     for (const auto& row : s.rows) {
       auto* r = out->add_recipients();

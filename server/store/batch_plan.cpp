@@ -60,7 +60,8 @@ nlohmann::json publish_detail(const core::publish_request& r, std::uint64_t seq,
 
 publish_plan plan_publishes(const std::vector<const core::publish_request*>& requests,
                             const std::map<alert_key, existing_alert>& existing,
-                            std::uint64_t last_seq, core::time_point now) {
+                            std::set<alert_key> withdrawn, std::uint64_t last_seq,
+                            core::time_point now) {
   publish_plan plan;
   plan.outcomes.reserve(requests.size());
   plan.audit.reserve(requests.size());
@@ -96,6 +97,21 @@ publish_plan plan_publishes(const std::vector<const core::publish_request*>& req
       }
       continue;
     }
+
+    const bool amends =
+        r.kind == core::alert_kind::withdrawal || r.kind == core::alert_kind::correction;
+    if (amends && withdrawn.contains({r.origin, r.in_reply_to})) {
+      auto refusal =
+          core::make_error(core::errc::failed_precondition,
+                           "alert " + r.in_reply_to + " of " + r.origin +
+                               " is withdrawn: it cannot be withdrawn again or corrected");
+      auto detail = publish_detail(r, 0, false);
+      detail["reason"] = refusal.message;
+      plan.outcomes.emplace_back(refusal);
+      plan.audit.push_back(publish_event(r, now, core::to_string(refusal.code), detail));
+      continue;
+    }
+    if (r.kind == core::alert_kind::withdrawal) withdrawn.insert({r.origin, r.in_reply_to});
 
     auto alert = std::make_shared<core::stored_alert>();
     alert->seq = ++last_seq;

@@ -124,6 +124,26 @@ core::audit_event storable(core::audit_event e) {
   return e;
 }
 
+// The alerts that the batch's withdrawals and corrections name and that are
+// withdrawn already, as (origin, alert id).
+std::set<alert_key> find_withdrawn(pqxx::work& tx, const std::vector<publish_item>& publishes) {
+  std::vector<std::string> origins, ids;
+  for (const auto& p : publishes) {
+    const auto& r = p.request;
+    if ((r.kind == core::alert_kind::withdrawal || r.kind == core::alert_kind::correction) &&
+        !r.in_reply_to.empty()) {
+      origins.push_back(r.origin);
+      ids.push_back(r.in_reply_to);
+    }
+  }
+  std::set<alert_key> out;
+  if (origins.empty()) return out;
+  for (const auto& row :
+       tx.exec_prepared("withdrawn_alerts", sql_text_array(origins), sql_text_array(ids)))
+    out.emplace(row[0].c_str(), row[1].c_str());
+  return out;
+}
+
 std::map<alert_key, existing_alert> find_existing(pqxx::work& tx,
                                                   const std::vector<publish_item>& publishes) {
   std::vector<std::string> origins, ids;
@@ -214,6 +234,10 @@ void prepare_batch_statements(pqxx::connection& c) {
   prepare_rapid_statements(c);
   c.prepare("lock_log_head", "SELECT last_seq FROM log_head FOR UPDATE");
   c.prepare("lock_audit_head", "SELECT last_id, last_hash FROM audit_head FOR UPDATE");
+  c.prepare("withdrawn_alerts",
+            "SELECT DISTINCT w.origin, w.in_reply_to::text FROM alerts w, "
+            "unnest($1::text[], $2::uuid[]) AS k(origin, id) "
+            "WHERE w.kind = 'WITHDRAWAL' AND w.origin = k.origin AND w.in_reply_to = k.id");
   c.prepare("existing_alerts",
             // One index probe per key, whatever the batch size: as a plain
             // join the planner estimated a large batch's keys as many rows
@@ -286,7 +310,8 @@ batch_outcome write_batch(pqxx::connection& c, const batch_input& in,
   if (!publishes.empty()) {
     requests.reserve(publishes.size());
     for (const auto& p : publishes) requests.push_back(&p.request);
-    plan = plan_publishes(requests, find_existing(tx, publishes), head, now);
+    plan = plan_publishes(requests, find_existing(tx, publishes), find_withdrawn(tx, publishes),
+                          head, now);
   }
 
   // 3. Cursor updates (their audit rows need the outcome).

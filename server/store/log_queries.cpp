@@ -1,5 +1,6 @@
 #include "store/detail/log_queries.hpp"
 
+#include "core/names.hpp"
 #include "store/detail/sql_codec.hpp"
 
 #include <algorithm>
@@ -38,6 +39,13 @@ void prepare_log_queries(pqxx::connection& c) {
   c.prepare("read_consumer",
             "SELECT member, cursor, flash_cursor, urgent_cursor, routine_cursor FROM consumers "
             "WHERE principal = $1 AND name = $2");
+  c.prepare("amendment_targets",
+            "SELECT a.seq, a.origin, a.kind, a.recipients, w.alert_id::text, "
+            " (extract(epoch from w.received_at) * 1000000)::bigint "
+            "FROM alerts a LEFT JOIN LATERAL (SELECT x.alert_id, x.received_at FROM alerts x "
+            "  WHERE x.in_reply_to = a.alert_id AND x.origin = a.origin AND x.kind = 'WITHDRAWAL'"
+            "  ORDER BY x.seq LIMIT 1) w ON true "
+            "WHERE a.alert_id = $1::uuid ORDER BY a.seq LIMIT 32");
   // One snapshot: the head, each consumer's cursors, what waits after them
   // (per lane, so a consumer with lanes whose FLASH cursor is ahead is not
   // counted as owing those), and the commit time of the first that waits.
@@ -121,6 +129,26 @@ core::result<core::consumer_state> open_consumer(pqxx::connection& c,
                             "consumer " + consumer.name + " is bound to member " + owner);
   return state;
 }
+std::vector<core::amendment_target> read_amendment_targets(pqxx::connection& c,
+                                                           const std::string& alert_id) {
+  pqxx::nontransaction tx(c);
+  std::vector<core::amendment_target> out;
+  for (const auto& row : tx.exec_prepared("amendment_targets", alert_id)) {
+    core::amendment_target t;
+    t.seq = seq_from(row[0]);
+    t.origin = row[1].c_str();
+    t.kind =
+        core::parse_name<core::alert_kind>(row[2].c_str()).value_or(core::alert_kind::information);
+    t.recipients = text_array_from(row[3]);
+    if (!row[4].is_null()) {
+      t.withdrawn_by = row[4].c_str();
+      t.withdrawn_at = micros_from(row[5]);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 std::vector<core::consumer_overview> read_consumer_overview(pqxx::connection& c, std::size_t limit,
                                                             std::uint64_t pending_cap) {
   pqxx::read_transaction tx(c);

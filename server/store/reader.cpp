@@ -102,6 +102,17 @@ void reader::fetch_notices(std::string principal, std::string member, std::uint6
       std::move(done));
 }
 
+void reader::fetch_amendment_targets(
+    std::string alert_id,
+    std::function<void(core::result<std::vector<core::amendment_target>>)> done) {
+  impl_->run<std::vector<core::amendment_target>>(
+      [alert_id = std::move(alert_id)](pqxx::connection& c) {
+        return core::result<std::vector<core::amendment_target>>(
+            detail::read_amendment_targets(c, alert_id));
+      },
+      std::move(done));
+}
+
 void reader::fetch_consumers(
     std::size_t limit, std::uint64_t pending_cap,
     std::function<void(core::result<std::vector<core::consumer_overview>>)> done) {

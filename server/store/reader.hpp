@@ -50,6 +50,12 @@ class reader {
                      std::size_t limit,
                      std::function<void(core::result<std::vector<core::notice>>)> done);
 
+  // The committed alerts with `alert_id` (one per origin), for the rules
+  // of withdrawals and corrections.
+  void fetch_amendment_targets(
+      std::string alert_id,
+      std::function<void(core::result<std::vector<core::amendment_target>>)> done);
+
   // Operators' view: every durable consumer (at most `limit`) with its
   // cursors and pending alerts (counted up to `pending_cap`).
   void fetch_consumers(

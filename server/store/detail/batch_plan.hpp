@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,9 +41,16 @@ struct publish_plan {
 // Request i gets seq last_seq + k for the k-th new key; a key committed
 // before or seen earlier in the batch is a duplicate (same payload, signature
 // and key id: the original seq and received_at) or a DUPLICATE_CONFLICT.
+//
+// `withdrawn` holds the (origin, alert id) of alerts withdrawn before the
+// batch: a new withdrawal or correction of one of them (or of one withdrawn
+// earlier in the batch) is FAILED_PRECONDITION. The exchange checked this
+// before queueing; here it holds under the log lock, so two withdrawals
+// racing on two nodes cannot both commit.
 publish_plan plan_publishes(const std::vector<const core::publish_request*>& requests,
                             const std::map<alert_key, existing_alert>& existing,
-                            std::uint64_t last_seq, core::time_point now);
+                            std::set<alert_key> withdrawn, std::uint64_t last_seq,
+                            core::time_point now);
 
 // The "alert.publish" audit detail: a JSON object (sorted keys).
 nlohmann::json publish_detail(const core::publish_request& request, std::uint64_t seq,

@@ -34,6 +34,11 @@ core::result<core::consumer_state> open_consumer(pqxx::connection& c,
                                                  const core::consumer_key& consumer,
                                                  const std::string& member);
 
+// The committed alerts with this id (one per origin that used it), each
+// with its withdrawal if there is one.
+std::vector<core::amendment_target> read_amendment_targets(pqxx::connection& c,
+                                                           const std::string& alert_id);
+
 // Every durable consumer (at most `limit`, ordered by member, principal,
 // name) with its pending alerts counted up to `pending_cap`.
 std::vector<core::consumer_overview> read_consumer_overview(pqxx::connection& c, std::size_t limit,

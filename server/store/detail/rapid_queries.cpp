@@ -51,10 +51,17 @@ void prepare_rapid_queries(pqxx::connection& c) {
   c.prepare("status_alert",
             "SELECT a.seq, a.priority, a.recipients, "
             "(extract(epoch from a.received_at) * 1000000)::bigint, "
-            "EXISTS (SELECT 1 FROM alerts w WHERE w.kind = 'WITHDRAWAL' AND w.origin = a.origin "
-            "AND w.in_reply_to = a.alert_id), a.origin, a.payload_sha256 "
-            "FROM alerts a WHERE a.alert_id = $1::uuid AND (a.origin = $2 OR ($2 = '' AND "
+            "w.alert_id::text, a.origin, a.payload_sha256, "
+            "(extract(epoch from w.received_at) * 1000000)::bigint "
+            "FROM alerts a LEFT JOIN LATERAL (SELECT x.alert_id, x.received_at FROM alerts x "
+            "WHERE x.kind = 'WITHDRAWAL' AND x.origin = a.origin AND x.in_reply_to = a.alert_id "
+            "ORDER BY x.seq LIMIT 1) w ON true WHERE a.alert_id = $1::uuid AND (a.origin = $2 OR "
+            "($2 = '' AND "
             "(a.origin = $3 OR $3 = ANY(a.recipients)))) ORDER BY a.seq LIMIT 2");
+  c.prepare("status_corrections",
+            "SELECT alert_id::text, (extract(epoch from received_at) * 1000000)::bigint "
+            "FROM alerts WHERE in_reply_to = $1::uuid AND origin = $2 AND kind = 'CORRECTION' "
+            "ORDER BY seq LIMIT 100");
   c.prepare("status_deadlines",
             "SELECT member, (extract(epoch from due_at) * 1000000)::bigint, level, "
             "coalesce(closed_by, '') FROM read_deadlines WHERE alert_seq = $1");
@@ -117,7 +124,13 @@ core::result<core::alert_status> read_alert_status(pqxx::connection& c, const st
   s.prio = core::parse_name<core::priority>(found[0][1].c_str()).value_or(core::priority::routine);
   s.recipients = text_array_from(found[0][2]);
   s.committed_at = micros_from(found[0][3]);
-  s.withdrawn = found[0][4].as<bool>();
+  s.withdrawn = !found[0][4].is_null();
+  if (s.withdrawn) {
+    s.withdrawn_by = found[0][4].c_str();
+    s.withdrawn_at = micros_from(found[0][7]);
+  }
+  for (const auto& row : tx.exec_prepared("status_corrections", alert_id, s.origin))
+    s.corrections.push_back({row[0].c_str(), micros_from(row[1])});
   std::map<std::string, core::recipient_status> rows;
   std::map<std::string, std::vector<core::receipt_state>> states;
   for (const auto& m : s.recipients) rows[m].member = m;

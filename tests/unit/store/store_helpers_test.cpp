@@ -88,7 +88,7 @@ TEST(BatchPlanTest, NewDuplicateAndConflictInOneBatch) {
   existing[{old.origin, old.alert_id}] = existing_alert{7, micros(5), old.signed_bytes};
 
   const auto now = micros(1000);
-  auto plan = plan_publishes({&a, &a_retry, &old, &b, &a_edit}, existing, 10, now);
+  auto plan = plan_publishes({&a, &a_retry, &old, &b, &a_edit}, existing, {}, 10, now);
 
   ASSERT_EQ(plan.outcomes.size(), 5u);
   EXPECT_EQ(plan.outcomes[0]->seq, 11u);
@@ -112,6 +112,41 @@ TEST(BatchPlanTest, NewDuplicateAndConflictInOneBatch) {
   EXPECT_EQ(plan.audit[0].at, now);
   EXPECT_EQ(plan.audit[0].subject, a.alert_id);
   EXPECT_EQ(plan.audit[0].actor, "AT.desk");
+}
+
+TEST(BatchPlanTest, AWithdrawnAlertIsNeitherWithdrawnAgainNorCorrected) {
+  auto original = testing::make_publish_request("AT");
+  auto other = testing::make_publish_request("AT");
+  auto amend = [&](const core::publish_request& of, core::alert_kind kind) {
+    auto r = testing::make_publish_request("AT");
+    r.kind = kind;
+    r.in_reply_to = of.alert_id;
+    return r;
+  };
+  // `other` was withdrawn before the batch.
+  std::set<alert_key> withdrawn{{"AT", other.alert_id}};
+  auto correct_other = amend(other, core::alert_kind::correction);
+  auto withdraw = amend(original, core::alert_kind::withdrawal);
+  auto withdraw_again = amend(original, core::alert_kind::withdrawal);  // same batch
+  auto withdraw_retry = withdraw;  // the same bytes again: a duplicate, not a refusal
+  auto correct = amend(original, core::alert_kind::correction);
+  auto plan =
+      plan_publishes({&correct_other, &withdraw, &withdraw_again, &withdraw_retry, &correct}, {},
+                     withdrawn, 10, micros(1000));
+  ASSERT_EQ(plan.outcomes.size(), 5u);
+  ASSERT_FALSE(plan.outcomes[0]);
+  EXPECT_EQ(plan.outcomes[0].error().code, core::errc::failed_precondition);
+  EXPECT_NE(plan.outcomes[0].error().message.find("is withdrawn"), std::string::npos);
+  ASSERT_TRUE(plan.outcomes[1]);
+  EXPECT_EQ(plan.outcomes[1]->seq, 11u);
+  ASSERT_FALSE(plan.outcomes[2]);
+  EXPECT_EQ(plan.outcomes[2].error().code, core::errc::failed_precondition);
+  ASSERT_TRUE(plan.outcomes[3]);
+  EXPECT_TRUE(plan.outcomes[3]->duplicate);
+  ASSERT_FALSE(plan.outcomes[4]);
+  EXPECT_EQ(plan.created.size(), 1u);
+  EXPECT_EQ(plan.audit[0].outcome, "FAILED_PRECONDITION");
+  EXPECT_NE(plan.audit[0].detail.find("\"reason\""), std::string::npos) << plan.audit[0].detail;
 }
 
 }  // namespace
