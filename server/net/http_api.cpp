@@ -31,25 +31,38 @@ awaitable<http_reply> readyz(request_context& ctx, const std::function<std::stri
   co_return reply;
 }
 
-// POST /v1/alerts: the same admission, idempotency, errors and audit as the
-// native Publish. 201 for a new alert, 200 for a retry of a committed one.
-awaitable<http_reply> publish(request_context& ctx) {
-  auto content_type = ctx.request.header("Content-Type");
-  if (content_type.rfind("application/json", 0) != 0)
-    co_return error_reply(
-        core::make_error(core::errc::invalid_argument,
-                         "Content-Type must be application/json (an Envelope with base64 "
-                         "payload and signature and a keyId)"));
+// The body of POST /v1/alerts and /v1/alerts/dry-run: a JSON Envelope whose
+// payload is an Alert. A body that is neither is refused and audited as a
+// publish is.
+struct signed_body {
+  core::envelope envelope;
+  core::alert alert;
+};
+core::result<signed_body> decode_signed_body(request_context& ctx) {
+  if (ctx.request.header("Content-Type").rfind("application/json", 0) != 0)
+    return core::make_error(core::errc::invalid_argument,
+                            "Content-Type must be application/json (an Envelope with base64 "
+                            "payload and signature and a keyId)");
   auto envelope = protocol::decode_envelope_json(ctx.request.body);
   if (!envelope) {
     ctx.exchange.reject_publish(*ctx.who, envelope.error());
-    co_return error_reply(envelope.error());
+    return envelope.error();
   }
   auto decoded = protocol::decode_alert(envelope->payload);
   if (!decoded) {
     ctx.exchange.reject_publish(*ctx.who, decoded.error());
-    co_return error_reply(decoded.error());
+    return decoded.error();
   }
+  return signed_body{std::move(*envelope), std::move(*decoded)};
+}
+
+// POST /v1/alerts: the same admission, idempotency, errors and audit as the
+// native Publish. 201 for a new alert, 200 for a retry of a committed one.
+awaitable<http_reply> publish(request_context& ctx) {
+  auto body_in = decode_signed_body(ctx);
+  if (!body_in) co_return error_reply(body_in.error());
+  const auto* envelope = &body_in->envelope;
+  const auto* decoded = &body_in->alert;
   auto& exchange = ctx.exchange;
   const auto& who = *ctx.who;
   // Named, not written inside the co_await expression (gcc bug 107288).
@@ -72,22 +85,10 @@ awaitable<http_reply> publish(request_context& ctx) {
 // POST /v1/alerts/dry-run: "who would receive this". The same checks as
 // POST /v1/alerts; 200 with the recipients; nothing stored or delivered.
 awaitable<http_reply> dry_run(request_context& ctx) {
-  auto content_type = ctx.request.header("Content-Type");
-  if (content_type.rfind("application/json", 0) != 0)
-    co_return error_reply(
-        core::make_error(core::errc::invalid_argument,
-                         "Content-Type must be application/json (an Envelope with base64 "
-                         "payload and signature and a keyId)"));
-  auto envelope = protocol::decode_envelope_json(ctx.request.body);
-  if (!envelope) {
-    ctx.exchange.reject_publish(*ctx.who, envelope.error());
-    co_return error_reply(envelope.error());
-  }
-  auto decoded = protocol::decode_alert(envelope->payload);
-  if (!decoded) {
-    ctx.exchange.reject_publish(*ctx.who, decoded.error());
-    co_return error_reply(decoded.error());
-  }
+  auto body_in = decode_signed_body(ctx);
+  if (!body_in) co_return error_reply(body_in.error());
+  const auto* envelope = &body_in->envelope;
+  const auto* decoded = &body_in->alert;
   auto& exchange = ctx.exchange;
   const auto& who = *ctx.who;
   auto start = [&](std::function<void(core::result<core::recipient_preview>)> done) {
