@@ -11,6 +11,43 @@ bool is_amendment(core::alert_kind kind) {
   return kind == core::alert_kind::withdrawal || kind == core::alert_kind::correction;
 }
 
+namespace {
+
+void add_recipients(core::recipient_set& r, const std::vector<std::string>& more) {
+  auto merge = [](std::vector<std::string>& into, const std::vector<std::string>& add) {
+    into.insert(into.end(), add.begin(), add.end());
+    std::sort(into.begin(), into.end());
+    into.erase(std::unique(into.begin(), into.end()), into.end());
+  };
+  merge(r.members, more);
+  merge(r.named, more);
+  std::erase_if(r.left_out, [&](const core::left_out_member& l) {
+    return std::binary_search(r.members.begin(), r.members.end(), l.member);
+  });
+}
+
+}  // namespace
+
+core::result<void> apply_reply_rules(core::publish_request& request,
+                                     const std::vector<core::amendment_target>& targets) {
+  std::vector<std::string> origins;
+  for (const auto& t : targets) {
+    const bool received =
+        std::find(t.recipients.begin(), t.recipients.end(), request.origin) != t.recipients.end();
+    if (t.origin == request.origin || received) {
+      if (t.origin != request.origin) origins.push_back(t.origin);
+    }
+  }
+  const bool sent = std::any_of(targets.begin(), targets.end(),
+                                [&](const auto& t) { return t.origin == request.origin; });
+  if (origins.empty() && !sent)
+    return core::make_error(core::errc::not_found, "no alert " + request.in_reply_to + " that " +
+                                                       request.origin +
+                                                       " sent or received; a reply answers one");
+  add_recipients(request.recipients, origins);
+  return {};
+}
+
 core::result<void> apply_amendment_rules(core::publish_request& request,
                                          const std::vector<core::amendment_target>& targets,
                                          bool refuse_withdrawn) {
@@ -39,17 +76,7 @@ core::result<void> apply_amendment_rules(core::publish_request& request,
             (own->withdrawn_at ? core::to_rfc3339(*own->withdrawn_at) : std::string("?")) +
             "; a withdrawn alert cannot be " + what + "ed");
   // Everyone who received the original hears of its amendment.
-  auto& r = request.recipients;
-  auto merge = [](std::vector<std::string>& into, const std::vector<std::string>& more) {
-    into.insert(into.end(), more.begin(), more.end());
-    std::sort(into.begin(), into.end());
-    into.erase(std::unique(into.begin(), into.end()), into.end());
-  };
-  merge(r.members, own->recipients);
-  merge(r.named, own->recipients);
-  std::erase_if(r.left_out, [&](const core::left_out_member& l) {
-    return std::binary_search(r.members.begin(), r.members.end(), l.member);
-  });
+  add_recipients(request.recipients, own->recipients);
   return {};
 }
 

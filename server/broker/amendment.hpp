@@ -26,4 +26,11 @@ core::result<void> apply_amendment_rules(core::publish_request& request,
                                          const std::vector<core::amendment_target>& targets,
                                          bool refuse_withdrawn);
 
+// A reply (#13 §2): the replier's member must have sent or received the
+// alert it answers (NOT_FOUND otherwise, without saying whether the alert
+// exists); the reply also goes to the alert's origin, whatever recipients
+// it names.
+core::result<void> apply_reply_rules(core::publish_request& request,
+                                     const std::vector<core::amendment_target>& targets);
+
 }  // namespace liaison::broker

@@ -233,13 +233,16 @@ core::recipient_preview exchange::preview_of(const core::publish_request& admitt
 
 void exchange::amend(const core::principal& who, core::publish_request admitted, bool dry_run,
                      std::function<void(core::result<core::publish_request>)> next) {
-  if (!is_amendment(admitted.kind)) return next(std::move(admitted));
+  const bool reply = admitted.kind == core::alert_kind::reply;
+  if (!is_amendment(admitted.kind) && !reply) return next(std::move(admitted));
   auto id = admitted.in_reply_to;
   log_->reader().fetch_amendment_targets(
-      std::move(id), [this, who, dry_run, admitted = std::move(admitted), next = std::move(next)](
-                         core::result<std::vector<core::amendment_target>> targets) mutable {
+      std::move(id),
+      [this, who, dry_run, reply, admitted = std::move(admitted),
+       next = std::move(next)](core::result<std::vector<core::amendment_target>> targets) mutable {
         if (!targets) return next(targets.error());
-        auto ok = apply_amendment_rules(admitted, *targets, /*refuse_withdrawn=*/dry_run);
+        auto ok = reply ? apply_reply_rules(admitted, *targets)
+                        : apply_amendment_rules(admitted, *targets, /*refuse_withdrawn=*/dry_run);
         if (!ok) {
           auto row = audit::event(now_(), core::audit_action::publish)
                          .by(who)

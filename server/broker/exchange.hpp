@@ -120,9 +120,9 @@ class exchange final : public exchange_port {
   // with the read window set; a refusal is audited and returned.
   core::result<core::publish_request> admit(const core::principal& who, const core::alert& decoded,
                                             const core::envelope& signed_alert, bool dry_run);
-  // A withdrawal or correction: reads the alert it names and applies the
-  // rules of broker/amendment.hpp (refusals audited); anything else passes
-  // through. `next` runs exactly once, on this thread or a reader thread.
+  // A reply, withdrawal or correction: reads the alert it names and applies
+  // the rules of broker/amendment.hpp (refusals audited); anything else
+  // passes through. `next` runs exactly once, on this thread or a reader thread.
   void amend(const core::principal& who, core::publish_request admitted, bool dry_run,
              std::function<void(core::result<core::publish_request>)> next);
   // Queues an admitted publish for the group commit.

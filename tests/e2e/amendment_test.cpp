@@ -179,5 +179,28 @@ TEST_F(AmendmentTest, CorrectionsAreShownOnTheOriginalToDesksAndAuditors) {
   EXPECT_EQ(body["amendments"]["corrected_by"][0]["id"], correction_id);
 }
 
+TEST_F(AmendmentTest, AReplyComesFromARecipientAndReachesTheRequester) {
+  // AT asks HU for assistance.
+  auto request = make_alert("AT", {"HU"}, "who owns W-12345X?");
+  request.set_kind(v1::KIND_REQUEST_FOR_ASSISTANCE);
+  ASSERT_TRUE(send(at, at_id, request).has_publish_result());
+  // HU answers, naming only SI: AT gets the answer too.
+  auto hu_id = identity("HU/desk");
+  client::native_client hu{hu_id, {server.native_address(), 10s, "e2e-amend"}};
+  auto answer = make_alert("HU", {"SI"}, "a rental company in Graz");
+  answer.set_kind(v1::KIND_REPLY);
+  answer.set_in_reply_to(request.id());
+  auto ok = send(hu, hu_id, answer);
+  ASSERT_TRUE(ok.has_publish_result()) << ok.DebugString();
+  EXPECT_EQ(recipients_of(answer.id()), "AT,SI");
+  // RS received nothing: its "reply" is NOT_FOUND, and stores nothing.
+  auto rs_answer = make_alert("RS", {"AT"}, "not ours to answer");
+  rs_answer.set_kind(v1::KIND_REPLY);
+  rs_answer.set_in_reply_to(request.id());
+  auto refused = send(rs, rs_id, rs_answer);
+  EXPECT_EQ(code(refused), v1::NOT_FOUND) << refused.DebugString();
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 2);
+}
+
 }  // namespace
 }  // namespace liaison::testing

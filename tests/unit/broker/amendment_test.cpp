@@ -62,5 +62,29 @@ TEST(AmendmentTest, EachRefusalIsTypedAndChangesNothing) {
   EXPECT_TRUE(apply_amendment_rules(r, {withdrawn}, /*refuse_withdrawn=*/false));
 }
 
+TEST(AmendmentTest, AReplyAnswersWhatItsMemberReceivedAndReachesTheRequester) {
+  auto reply = withdrawal_by("HU", {"RS"});
+  reply.kind = core::alert_kind::reply;
+  reply.recipients.left_out.clear();
+  // HU received AT's request: the reply goes to AT too.
+  ASSERT_TRUE(apply_reply_rules(reply, {sent_by("AT", {"DE", "HU"})}));
+  EXPECT_EQ(reply.recipients.members, (std::vector<std::string>{"AT", "RS"}));
+  EXPECT_EQ(reply.recipients.named, (std::vector<std::string>{"AT", "RS"}));
+  // A member that neither sent nor received it cannot answer it, and is not
+  // told whether it exists.
+  auto stranger = withdrawal_by("SI", {"AT"});
+  stranger.kind = core::alert_kind::reply;
+  auto refused = apply_reply_rules(stranger, {sent_by("AT", {"DE", "HU"})});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, core::errc::not_found);
+  EXPECT_EQ(refused.error().message,
+            apply_reply_rules(stranger, {}).error().message);  // the same words either way
+  // The sender may reply to its own alert (a follow-up in the thread).
+  auto own = withdrawal_by("AT", {"HU"});
+  own.kind = core::alert_kind::reply;
+  ASSERT_TRUE(apply_reply_rules(own, {sent_by("AT", {"HU"})}));
+  EXPECT_EQ(own.recipients.members, (std::vector<std::string>{"HU"}));
+}
+
 }  // namespace
 }  // namespace liaison::broker
