@@ -220,15 +220,19 @@ core::recipient_preview exchange::preview_of(const core::publish_request& admitt
   const auto reg = registry();
   return preview_recipients(admitted, *reg, [this](const std::string& member) {
     std::lock_guard lock(presence_mutex_);
-    member_duty d;
-    // This node knows best about its own desks; the table about the others'.
-    const auto here = board_.counts(member);
-    auto it = presence_.find(member);
-    if (it != presence_.end()) d = {it->second.state, it->second.desks_on_duty};
-    if (here.on_duty > d.desks_on_duty) d.desks_on_duty = here.on_duty;
-    if (here.on_duty > 0) d.state = core::duty_state::on_duty;
-    return d;
+    return duty_locked(member);
   });
+}
+
+member_duty exchange::duty_locked(const std::string& member) const {
+  member_duty d;
+  // This node knows best about its own desks; the table about the others'.
+  const auto here = board_.counts(member);
+  auto it = presence_.find(member);
+  if (it != presence_.end()) d = {it->second.state, it->second.desks_on_duty};
+  if (here.on_duty > d.desks_on_duty) d.desks_on_duty = here.on_duty;
+  if (here.on_duty > 0) d.state = core::duty_state::on_duty;
+  return d;
 }
 
 void exchange::amend(const core::principal& who, core::publish_request admitted, bool dry_run,
@@ -489,12 +493,8 @@ void exchange::on_presence(std::vector<core::member_presence> members) {
 std::vector<std::string> exchange::unstaffed(const std::vector<std::string>& members) const {
   std::vector<std::string> out;
   std::lock_guard lock(presence_mutex_);
-  for (const auto& m : members) {
-    if (board_.counts(m).on_duty > 0) continue;  // this node knows best about its own desks
-    auto it = presence_.find(m);
-    if (it != presence_.end() && it->second.state == core::duty_state::on_duty) continue;
-    out.push_back(m);
-  }
+  for (const auto& m : members)
+    if (duty_locked(m).state != core::duty_state::on_duty) out.push_back(m);
   return out;
 }
 

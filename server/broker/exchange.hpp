@@ -8,6 +8,7 @@
 #include "broker/exchange_port.hpp"
 #include "broker/hub.hpp"
 #include "broker/notice_hub.hpp"
+#include "broker/preview.hpp"
 #include "broker/rate_limit.hpp"
 #include "config/server_config.hpp"
 #include "core/registry.hpp"
@@ -129,6 +130,9 @@ class exchange final : public exchange_port {
   void commit(const core::principal& who, core::publish_request request,
               core::publish_handler done);
   core::recipient_preview preview_of(const core::publish_request& admitted);
+  // A member's duty state: this node's own desks, else the presence table.
+  // presence_mutex_ held.
+  member_duty duty_locked(const std::string& member) const;
   class attached;  // the connection_handle of one connection
 
   // Desks on duty: a connection's change, written through the writer.

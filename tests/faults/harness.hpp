@@ -28,10 +28,10 @@ using std::chrono::milliseconds;
 struct profile {
   std::string name = "short";
   std::uint64_t seed = 0;
-  double rate = 80;            // alerts per second, all desks together
-  int server_kills = 3;        // kill -9 of liaisond
-  int pg_kills = 2;            // kill -9 of PostgreSQL
-  int pg_stops = 1;            // PostgreSQL stopped while liaisond runs
+  double rate = 80;      // alerts per second, all desks together
+  int server_kills = 3;  // kill -9 of liaisond
+  int pg_kills = 2;      // kill -9 of PostgreSQL
+  int pg_stops = 1;      // PostgreSQL stopped while liaisond runs
   // kill -9 of PostgreSQL in the negative control: each loses about one
   // acknowledged alert, and none about a third of the time (docs/RELIABILITY.md)
   int negative_kills = 10;
